@@ -1,0 +1,169 @@
+/**
+ * Service Bus queue triggers on the local host, fed by a {@link QueuePort} (the embedded bus), with
+ * the Functions host's default behaviour (https://learn.microsoft.com/azure/azure-functions/functions-bindings-service-bus-trigger):
+ * peek-lock receive; the message is completed when the function succeeds and abandoned when it
+ * throws (`autoCompleteMessages`), so the queue redelivers it with `deliveryCount` + 1 and
+ * dead-letters it after its max delivery count; up to `maxConcurrentCalls` (host.json
+ * `extensions.serviceBus.messageHandlerOptions.maxConcurrentCalls`, default 16) messages per
+ * function at once. Trigger metadata carries MessageId, DeliveryCount, EnqueuedTimeUtc,
+ * SequenceNumber, LockToken, ContentType, CorrelationId, Subject/Label, SessionId and
+ * ApplicationProperties/UserProperties, which the library camel-cases.
+ * Topics (`topicName`/`subscriptionName`) read `<topic>/Subscriptions/<subscription>`.
+ */
+import { ensureError } from '../../shared/errors/app-error.js';
+import type { QueuePort, ReceivedQueueMessage } from '../../shared/bus/queue.port.js';
+import type { RpcTypedData } from '../host-contract.js';
+import type { FunctionRegistry, RegisteredFunction } from './registry.js';
+
+/** Default `maxConcurrentCalls` of the Service Bus extension (per function, per instance). */
+export const DEFAULT_MAX_CONCURRENT_CALLS = 16;
+
+/** The trigger payload for one message body. */
+export function messageBodyToTypedData(body: unknown): RpcTypedData {
+  if (Buffer.isBuffer(body) || body instanceof Uint8Array) return { bytes: new Uint8Array(body) };
+  if (typeof body === 'string') return { string: body };
+  return { json: JSON.stringify(body ?? null) };
+}
+
+/** Trigger metadata the Functions host sends for a Service Bus message (PascalCase keys). */
+export function serviceBusTriggerMetadata(message: ReceivedQueueMessage): Record<string, RpcTypedData> {
+  const meta: Record<string, RpcTypedData> = {
+    MessageId: { json: JSON.stringify(message.messageId) },
+    DeliveryCount: { int: message.deliveryCount },
+    EnqueuedTimeUtc: { json: JSON.stringify(message.enqueuedTimeUtc.toISOString()) },
+    SequenceNumber: { int: message.sequenceNumber },
+    ApplicationProperties: { json: JSON.stringify(message.applicationProperties) },
+    UserProperties: { json: JSON.stringify(message.applicationProperties) },
+  };
+  const optional: Record<string, string | undefined> = {
+    LockToken: message.lockToken,
+    ContentType: message.contentType,
+    CorrelationId: message.correlationId,
+    Subject: message.subject,
+    Label: message.subject,
+    SessionId: message.sessionId,
+    DeadLetterSource: message.deadLetterSource,
+  };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) meta[k] = { json: JSON.stringify(v) };
+  if (message.lockedUntilUtc)
+    meta.LockedUntilUtc = { json: JSON.stringify(message.lockedUntilUtc.toISOString()) };
+  return meta;
+}
+
+/** Entity a Service Bus trigger binding listens on, or undefined when the binding names none. */
+export function serviceBusEntity(fn: RegisteredFunction): string | undefined {
+  const b = fn.trigger.binding;
+  if (typeof b.queueName === 'string' && b.queueName) return b.queueName;
+  if (typeof b.topicName === 'string' && typeof b.subscriptionName === 'string')
+    return `${b.topicName}/Subscriptions/${b.subscriptionName}`;
+  return undefined;
+}
+
+/** Options for {@link startServiceBusTriggers}. */
+export interface ServiceBusTriggerOptions {
+  registry: FunctionRegistry;
+  queue: QueuePort;
+  /** Per function (default 16). */
+  maxConcurrentCalls?: number;
+  /** How long one receive waits before checking for stop, ms (default 1000). */
+  receiveWaitMs?: number;
+}
+
+/** Running Service Bus triggers. */
+export interface ServiceBusTriggers {
+  readonly functions: string[];
+  /** Stops receiving, lets running invocations finish and settles their messages. */
+  stop(): Promise<void>;
+}
+
+/** Starts one receive loop per `serviceBusTrigger` function. */
+export function startServiceBusTriggers(options: ServiceBusTriggerOptions): ServiceBusTriggers {
+  const { registry, queue } = options;
+  const maxConcurrent = Math.max(1, options.maxConcurrentCalls ?? DEFAULT_MAX_CONCURRENT_CALLS);
+  const abort = new AbortController();
+  const loops: Promise<void>[] = [];
+  const names: string[] = [];
+
+  const handleOne = async (
+    fn: RegisteredFunction,
+    entity: string,
+    message: ReceivedQueueMessage,
+  ): Promise<void> => {
+    let ok = false;
+    try {
+      await registry.invoke(
+        fn.name,
+        messageBodyToTypedData(message.body),
+        serviceBusTriggerMetadata(message),
+      );
+      ok = true;
+    } catch (err) {
+      registry.log(
+        'error',
+        'system',
+        `Service Bus function "${fn.name}" failed for message ${message.messageId} (delivery ${message.deliveryCount}): ${ensureError(err).message}`,
+      );
+    }
+    try {
+      if (ok) await queue.complete(entity, message);
+      else await queue.abandon(entity, message);
+    } catch (err) {
+      registry.log(
+        'warning',
+        'system',
+        `Settling message ${message.messageId} on ${entity} failed: ${ensureError(err).message}`,
+      );
+    }
+  };
+
+  for (const fn of registry.functions()) {
+    if (fn.trigger.binding.type.toLowerCase() !== 'servicebustrigger') continue;
+    const entity = serviceBusEntity(fn);
+    if (!entity) {
+      registry.log(
+        'warning',
+        'system',
+        `Service Bus function "${fn.name}" names no queue or topic subscription; it will not run.`,
+      );
+      continue;
+    }
+    names.push(fn.name);
+    const inFlight = new Set<Promise<void>>();
+    const loop = async (): Promise<void> => {
+      while (!abort.signal.aborted) {
+        if (inFlight.size >= maxConcurrent) {
+          await Promise.race(inFlight);
+          continue;
+        }
+        let messages: ReceivedQueueMessage[];
+        try {
+          messages = await queue.receive(entity, {
+            maxMessages: maxConcurrent - inFlight.size,
+            maxWaitMs: options.receiveWaitMs ?? 1000,
+            signal: abort.signal,
+          });
+        } catch (err) {
+          if (abort.signal.aborted) break;
+          registry.log('warning', 'system', `Receiving from ${entity} failed: ${ensureError(err).message}`);
+          await new Promise((r) => setTimeout(r, 1000));
+          continue;
+        }
+        for (const m of messages) {
+          const p = handleOne(fn, entity, m);
+          inFlight.add(p);
+          void p.finally(() => inFlight.delete(p));
+        }
+      }
+      await Promise.allSettled([...inFlight]);
+    };
+    loops.push(loop());
+  }
+
+  return {
+    functions: names,
+    async stop(): Promise<void> {
+      abort.abort();
+      await Promise.allSettled(loops);
+    },
+  };
+}
