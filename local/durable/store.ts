@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sqlite from 'node-sqlite3-wasm';
+import { AppError } from '../../shared/errors/app-error.js';
 import type { HistoryEvent, WireRetryOptions } from './history.js';
 
 const { Database } = sqlite;
@@ -152,6 +153,49 @@ CREATE TABLE IF NOT EXISTS work (
   task_id INTEGER NOT NULL, name TEXT NOT NULL, input TEXT NOT NULL);
 `;
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Makes this process the owner of `file` (`<file>.owner` holds the pid). node-sqlite3-wasm's VFS
+ * locks with a `<file>.lock` directory that a killed process leaves behind, so a lock left by a
+ * dead owner is removed here; a live owner is an error (one hub per data folder).
+ * Throws `AppError` `DURABLE.DATA_DIR_IN_USE`.
+ */
+function claimOwnership(file: string): void {
+  const owner = `${file}.owner`;
+  if (fs.existsSync(owner)) {
+    const pid = Number(fs.readFileSync(owner, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
+      throw new AppError(
+        'DURABLE.DATA_DIR_IN_USE',
+        `The task hub store ${file} is in use by process ${pid}; one task hub per data folder.`,
+        {
+          metadata: { pid },
+        },
+      );
+    }
+  }
+  fs.rmSync(`${file}.lock`, { recursive: true, force: true });
+  fs.writeFileSync(owner, String(process.pid));
+}
+
+function releaseOwnership(file: string): void {
+  try {
+    const owner = `${file}.owner`;
+    if (fs.existsSync(owner) && fs.readFileSync(owner, 'utf8').trim() === String(process.pid))
+      fs.rmSync(owner, { force: true });
+  } catch {
+    // Best effort: a stale owner file is recognised by its dead pid.
+  }
+}
+
 function str(v: unknown): string {
   return typeof v === 'string' ? v : String(v);
 }
@@ -170,6 +214,7 @@ export class HubStore {
   /** Opens (creating if needed) `file`. Throws if the folder cannot be created or the file is not SQLite. */
   constructor(readonly file: string) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
+    claimOwnership(file);
     this.db = new Database(file);
     // A process crash (kill -9) cannot lose committed data with a rollback journal even without
     // fsync; synchronous=OFF only gives up durability across an OS crash or power loss, which a
@@ -182,6 +227,7 @@ export class HubStore {
     for (const s of this.stmts.values()) s.finalize();
     this.stmts.clear();
     if (this.db.isOpen) this.db.close();
+    releaseOwnership(this.file);
   }
 
   private stmt(sql: string): Stmt {
