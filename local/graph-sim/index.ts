@@ -95,6 +95,8 @@ export interface GraphSimulator {
    * makes no discovery call and POSTs straight to `tokenEndpoint` (plain http on loopback).
    */
   authority: string;
+  /** The authority host without tenant, `https://127.0.0.1:PORT` (for options that append the tenant themselves). */
+  authorityHost: string;
   /** `POST` client-credentials endpoint: `url/{tenant}/oauth2/v2.0/token`. */
   tokenEndpoint: string;
   /** OIDC discovery document for MSAL's `auth.authorityMetadata` (a JSON string, endpoints on this simulator). */
@@ -179,6 +181,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     graphBaseUrl: `${url}/v1.0`,
     tenantId,
     authority: `https://127.0.0.1:${addr.port}/${tenantId}`,
+    authorityHost: `https://127.0.0.1:${addr.port}`,
     tokenEndpoint: `${url}/${tenantId}/oauth2/v2.0/token`,
     authorityMetadata: JSON.stringify(authorityMetadataFor(url, tenantId)),
     openIdConfigurationUrl: `${url}/v1/.well-known/OpenIdConfiguration`,
