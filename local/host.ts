@@ -45,6 +45,8 @@ export interface LocalHostOptions {
   dataDir?: string;
   /** host.json path (default: `host.json` next to the entry point; none = defaults). */
   hostJson?: string;
+  /** local.settings.json path (default: next to the entry point). */
+  localSettings?: string;
   /** App settings that win over the environment and local.settings.json. */
   settings?: Record<string, string>;
   /** Project folder (package.json, `.data`; default: the working directory). */
@@ -195,7 +197,9 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
 
   const settings = loadLocalSettings({
     projectDir,
-    file: path.join(appDir, 'local.settings.json'),
+    file: options.localSettings
+      ? path.resolve(projectDir, options.localSettings)
+      : path.join(appDir, 'local.settings.json'),
     ...(options.settings ? { overrides: options.settings } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
