@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Container, JSONObject, OperationInput } from '@azure/cosmos';
 import type { NewTimelineEvent, TimelineEvent } from '../model.js';
 import type { TimelineRepository } from '../timelines.port.js';
-import { StoreErrorCode } from '../store-error.js';
+import { StoreErrorCode, invalid } from '../store-error.js';
 import { checkId, checkTimelineEvent, compareTimeline, timelineEventId } from '../validate.js';
 import { cosmosStatus, guard, toStoreError } from './cosmos-errors.js';
 
@@ -37,7 +37,7 @@ export class CosmosTimelineRepository implements TimelineRepository {
 
   async appendMany(events: NewTimelineEvent[]): Promise<TimelineEvent[]> {
     const where = 'timelines.appendMany';
-    if (!Array.isArray(events)) throw toStoreError({ code: 400 }, where);
+    if (!Array.isArray(events)) throw invalid(where, 'events', 'must be an array');
     const items = events.map((e, i) => this.toItem(checkTimelineEvent(`${where}[${i}]`, e)));
     const byCall = new Map<string, EventItem[]>();
     for (const item of items) byCall.set(item.callId, [...(byCall.get(item.callId) ?? []), item]);

@@ -495,6 +495,18 @@ export function storeContract(name: string, makeStore: (options: StoreOptions) =
         expect(await store.calls.get('call-4')).toBeUndefined();
       });
 
+      it('normalises times to UTC with milliseconds', async () => {
+        const created = await store.calls.create(call('call-tz', { startedAt: '2026-11-20T11:00:00+01:00' }));
+        expect(created.startedAt).toBe('2026-11-20T10:00:00.000Z');
+        const updated = await store.calls.update(
+          'call-tz',
+          { answeredAt: '2026-11-20T10:00:02Z' },
+          { etag: created.etag },
+        );
+        expect((await store.calls.get('call-tz'))?.answeredAt).toBe('2026-11-20T10:00:02.000Z');
+        expect(updated.answeredAt).toBe('2026-11-20T10:00:02.000Z');
+      });
+
       it('mutate retries lost races so concurrent changes all land', async () => {
         await store.calls.create(call('call-5'));
         const steps = ['a', 'b', 'c', 'd'];
@@ -659,6 +671,9 @@ export function storeContract(name: string, makeStore: (options: StoreOptions) =
       });
 
       it('validates a whole batch before storing any of it', async () => {
+        expect((await storeErrorOf(store.timelines.appendMany('x' as never))).metadata).toMatchObject({
+          field: 'events',
+        });
         const err = await storeErrorOf(
           store.timelines.appendMany([
             event('2026-11-20T10:00:00.000Z', 'step'),
