@@ -137,7 +137,7 @@ export interface VoicemailRef {
 /** One call, from the incoming notification to its end. `callId` is the Graph call id. */
 export interface CallRecord {
   callId: string;
-  /** Caller's number or identity as Graph gave it (PII). */
+  /** Caller's number or identity as Graph gave it (PII); empty when the caller id is withheld. */
   from: string;
   /** The dialled number (E.164). */
   to: string;

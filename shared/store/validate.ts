@@ -201,6 +201,14 @@ export function checkCallChanges(where: string, value: unknown): CallChanges {
   return out;
 }
 
+/** The caller's identity may be empty (caller id withheld) but must be a string of at most 300 chars. */
+function checkCaller(where: string, value: unknown): string {
+  if (typeof value !== 'string')
+    throw invalid(where, 'from', 'must be a string (empty when the caller id is withheld)');
+  if (value.length > 300) throw invalid(where, 'from', 'must be at most 300 characters');
+  return value;
+}
+
 /** Checks a new call record and returns the record to store (without `etag`), defaults applied. */
 export function checkNewCall(where: string, value: unknown): Omit<CallRecord, 'etag'> {
   if (!isPlainObject(value)) throw invalid(where, 'record', 'must be an object');
@@ -211,7 +219,7 @@ export function checkNewCall(where: string, value: unknown): Omit<CallRecord, 'e
   const changes = checkCallChanges(where, { ...rest, etag: undefined });
   return {
     callId: checkId(where, 'callId', callId),
-    from: checkText(where, 'from', from, 300),
+    from: checkCaller(where, from),
     to: checkText(where, 'to', to, 300),
     startedAt: checkTime(where, 'startedAt', startedAt),
     ...changes,

@@ -490,9 +490,14 @@ export function storeContract(name: string, makeStore: (options: StoreOptions) =
           store.calls.create({ ...call('call-4'), startedAt: 12 } as never),
         );
         expect(wrongType.metadata).toMatchObject({ field: 'startedAt' });
+        const noFrom = await storeErrorOf(
+          store.calls.create({ ...call('call-4'), from: undefined } as never),
+        );
+        expect(noFrom.metadata).toMatchObject({ field: 'from' });
         const extra = await storeErrorOf(store.calls.create({ ...call('call-4'), colour: 'red' } as never));
         expect(extra.metadata).toMatchObject({ field: 'colour' });
         expect(await store.calls.get('call-4')).toBeUndefined();
+        expect((await store.calls.create(call('call-withheld', { from: '' }))).from).toBe('');
       });
 
       it('normalises times to UTC with milliseconds', async () => {
