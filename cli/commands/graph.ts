@@ -59,7 +59,8 @@ export async function runGraphParse(
     try {
       for (const event of parseNotificationCollection(body)) {
         const fields = options.raw === true ? event : withoutRaw(event);
-        output.out(JSON.stringify({ kind: event.kind, callId: event.callId, ...fields }));
+        const { kind, callId, ...rest } = fields;
+        output.out(JSON.stringify({ kind, callId, ...rest }));
       }
     } catch (err) {
       if (!(err instanceof NotificationParseError)) throw err;
