@@ -378,7 +378,9 @@ function splitBaseUrl(baseUrl: string): { origin: string; version: string } {
 const enc = encodeURIComponent;
 
 /**
- * Typed client for `/communications/calls`. All methods are async and throw {@link GraphError}.
+ * Typed client for `/communications/calls`. All methods are async and throw {@link GraphError}
+ * (or the token provider's `TokenAcquisitionError`, `GRAPH.TOKEN_FAILED`, unchanged; nothing is
+ * sent then). The constructor throws `GRAPH.BAD_CONFIG` for a `baseUrl` without a version segment.
  *
  * Idempotency: GET, DELETE and state-setting actions (keepAlive, mute/unmute, muteParticipant,
  * updateRecordingStatus, subscribeToTone, cancelMediaProcessing) are retried after a timeout,

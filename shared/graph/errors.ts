@@ -11,6 +11,7 @@
  *   others `metadata.outcomeUnknown` is true (see the client's method docs for what to do).
  * - `GRAPH.TOKEN_FAILED`: MSAL could not get an app-only token (wrong secret, unknown tenant…).
  * - `GRAPH.BAD_RESPONSE`: a 2xx answer we could not read.
+ * - `GRAPH.BAD_CONFIG`: the client was configured with an unusable `baseUrl`.
  */
 import { AppError } from '../errors/app-error.js';
 
