@@ -174,7 +174,13 @@ export function validateFlowValue(
     }
     const v = validatorFor(`step:${type}`, stepSchemas[type as StepType]);
     if (v(s)) steps[name] = s as Step;
-    else issues.push(...schemaIssues(v.errors, ['steps', name], src, file));
+    else {
+      issues.push(...schemaIssues(v.errors, ['steps', name], src, file));
+      // Drop the offending optional fields and retry, so the step still takes part in the
+      // reference and graph checks (one typo must not hide the rest of the report).
+      const repaired = repairStep(s, v);
+      if (repaired) steps[name] = repaired;
+    }
   }
   const schemaOk = issues.length === 0;
   // Semantic checks run on what is well-formed, so one bad step does not hide the rest.
@@ -334,6 +340,24 @@ export function validateFlowValue(
 
   const hasError = issues.some((i) => i.severity === 'error');
   return hasError || !schemaOk ? { issues } : { flow, issues };
+}
+
+function repairStep(step: Record<string, unknown>, v: ValidateFunction): Step | undefined {
+  const cur: Record<string, unknown> = { ...step };
+  const check = v as (x: unknown) => boolean;
+  for (let round = 0; round < 3; round++) {
+    for (const e of v.errors ?? []) {
+      if (e.keyword === 'additionalProperties' && e.instancePath === '')
+        delete cur[String((e.params as { additionalProperty: string }).additionalProperty)];
+      else {
+        const first = e.instancePath.split('/')[1];
+        if (first !== undefined && first !== 'type')
+          delete cur[first.replace(/~1/g, '/').replace(/~0/g, '~')];
+      }
+    }
+    if (check(cur)) return cur as Step;
+  }
+  return undefined;
 }
 
 /** Checks that scenario expectations and stubs name existing steps and prompts. */
