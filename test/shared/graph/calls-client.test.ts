@@ -417,7 +417,7 @@ describe('retries and typed errors', () => {
   it('times out a non-idempotent call once and says the outcome is unknown', async () => {
     server.respond = () => ({ status: 0, hang: true });
     const err = await failure(
-      client({ timeoutMs: 200 }).answer(CALL, {
+      client({ timeoutMs: 500 }).answer(CALL, {
         callbackUri: 'https://bot.example.com/api/calling',
         acceptedModalities: ['audio'],
         mediaConfig: { '@odata.type': '#microsoft.graph.serviceHostedMediaConfig' },
@@ -431,13 +431,13 @@ describe('retries and typed errors', () => {
 
   it('retries a timed-out idempotent request', async () => {
     server.respond = (_r, i) => (i === 0 ? { status: 0, hang: true } : { status: 200, body: { id: CALL } });
-    await expect(client({ timeoutMs: 200 }).getCall(CALL)).resolves.toEqual({ id: CALL });
+    await expect(client({ timeoutMs: 500 }).getCall(CALL)).resolves.toEqual({ id: CALL });
     expect(server.requests).toHaveLength(2);
   });
 
   it('treats a 404 after a lost DELETE answer as a completed hang-up', async () => {
     server.respond = (_r, i) => (i === 0 ? { status: 0, hang: true } : { status: 404 });
-    await expect(client({ timeoutMs: 200 }).hangUp(CALL)).resolves.toBeUndefined();
+    await expect(client({ timeoutMs: 500 }).hangUp(CALL)).resolves.toBeUndefined();
     expect(server.requests.map((r) => r.method)).toEqual(['DELETE', 'DELETE']);
   });
 
