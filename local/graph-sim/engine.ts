@@ -74,6 +74,7 @@ export interface CallOutcome {
     | 'redirected'
     | 'rejected'
     | 'notAnswered'
+    | 'keepAliveExpired'
     | 'simulatorStopped';
   resultInfo: ResultInfo;
   /** Simulated ms since the call was placed. */
@@ -143,6 +144,8 @@ export interface EngineOptions extends PromptLoaderOptions {
   ringingTimeoutMs: number;
   /** Simulated ms between `establishing` and `established` after answer (default 200). */
   establishDelayMs: number;
+  /** Simulated ms without keepAlive after which an established call is ended (Graph: 45 min). */
+  keepAliveTimeoutMs: number;
   /** Simulated ms before the callee of an outbound call answers (default 1000). */
   outboundAnswerDelayMs: number;
   /** Default transfer target behaviour when no script step set one. */
@@ -176,6 +179,8 @@ export const RESULTS = {
   recordSilence: () => rInfo(200, 8513, 'Action completed, silence timeout reached.'),
   recordInitialSilence: () => rInfo(400, 8510, 'Action failed, initial silence timeout reached.'),
   simulatorStopped: () => rInfo(500, 5500, 'The simulator was stopped.'),
+  keepAliveExpired: () =>
+    rInfo(408, 5300, 'The call was ended: no keepAlive was received within the keep-alive interval.'),
 } as const;
 
 class CallEnded extends Error {
@@ -230,6 +235,7 @@ class CallImpl implements SimCall {
   stopToneHit: DtmfKey | undefined;
   transferBehaviour: { outcome: 'accept' | 'fail'; afterMs: number } | undefined;
   everTransferring = false;
+  keepAliveGeneration = 0;
   statesSeen = new Set<CallState>();
   participants: Record<string, unknown>[] = [];
   etag = 1;
@@ -839,6 +845,7 @@ export class GraphSimEngine {
 
   #establish(call: CallImpl): void {
     call.setState('established');
+    this.#armKeepAlive(call);
     this.#notifyCall(call, 'updated', {
       state: 'established',
       mediaState: { '@odata.type': '#microsoft.graph.callMediaState', audio: 'active' },
@@ -901,7 +908,17 @@ export class GraphSimEngine {
 
   /** POST keepAlive: 200 with no body. */
   keepAlive(callId: string): void {
-    this.#get(callId);
+    this.#armKeepAlive(this.#get(callId));
+  }
+
+  /** (Re)starts the keep-alive window: Graph ends a call that gets no keepAlive within 45 minutes. */
+  #armKeepAlive(call: CallImpl): void {
+    const generation = ++call.keepAliveGeneration;
+    this.#later(call, this.#o.keepAliveTimeoutMs, () => {
+      if (call.keepAliveGeneration !== generation) return;
+      call.log({ type: 'hangUp', by: 'simulator', reason: 'no keepAlive within the keep-alive interval' });
+      this.#terminate(call, 'keepAliveExpired', RESULTS.keepAliveExpired());
+    });
   }
 
   /** POST playPrompt: 200 playPromptOperation `running`; completion by notification once the audio has played. */
@@ -1117,6 +1134,53 @@ export class GraphSimEngine {
     p.isMuted = true;
     this.#notifyRoster(call);
     return this.#op(call, 'muteParticipantOperation', body.clientContext, 'completed');
+  }
+
+  /**
+   * POST participants/{id}/startHoldMusic (202 startHoldMusicOperation `running`, `completed` by
+   * notification once the hold music plays) and stopHoldMusic (same with stopHoldMusicOperation).
+   * `customPrompt` is loaded like a playPrompt prompt when given: a bad prompt fails the operation.
+   */
+  holdMusic(callId: string, participantId: string, body: Record<string, unknown>, start: boolean): Operation {
+    const call = this.#get(callId);
+    this.#requireActive(call, start ? 'start hold music' : 'stop hold music');
+    const p = call.participants.find((x) => x.id === participantId);
+    if (!p) throw new GraphHttpError(404, 'itemNotFound', `Participant ${participantId} was not found.`);
+    if (start && p.onHold === true)
+      throw new GraphHttpError(409, 'Conflict', `Participant ${participantId} is already on hold.`);
+    if (!start && p.onHold !== true)
+      throw new GraphHttpError(409, 'Conflict', `Participant ${participantId} is not on hold.`);
+    const op = this.#op(
+      call,
+      start ? 'startHoldMusicOperation' : 'stopHoldMusicOperation',
+      body.clientContext,
+    );
+    const custom = body.customPrompt;
+    this.#later(call, 200, async () => {
+      try {
+        if (start && custom !== undefined && custom !== null) await loadPrompt(custom, this.#o);
+        p.onHold = start;
+        op.status = 'completed';
+        op.resultInfo = RESULTS.ok();
+      } catch (err) {
+        op.status = 'failed';
+        op.resultInfo =
+          err instanceof PromptError
+            ? rInfo(400, err.subcode, `Action failed, ${err.message}.`)
+            : rInfo(500, 8500, 'Action failed.');
+      }
+      this.#notifyOperation(call, op);
+    });
+    return op;
+  }
+
+  /** POST changeScreenSharingRole: 200 with no body; role must be viewer or sharer. */
+  changeScreenSharingRole(callId: string, body: Record<string, unknown>): void {
+    const call = this.#get(callId);
+    this.#requireActive(call, 'change the screen sharing role');
+    if (body.role !== 'viewer' && body.role !== 'sharer')
+      throw new GraphHttpError(400, 'BadRequest', 'changeScreenSharingRole: role must be viewer or sharer.');
+    call.extraProps.screenSharingRole = body.role;
   }
 
   /** DELETE participants/{id}: 204; roster update. Removing the remote party of a two-party call ends the call. */

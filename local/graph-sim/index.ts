@@ -73,6 +73,8 @@ export interface GraphSimulatorOptions {
   establishDelayMs?: number;
   /** Delay before the callee of an outbound call answers (default 1000 ms). */
   outboundAnswerDelayMs?: number;
+  /** An established call with no keepAlive for this long is ended, like Graph (default 45 min). */
+  keepAliveTimeoutMs?: number;
   /** Transfer target behaviour when the script says nothing (default: accept after 1000 ms). */
   defaultTransfer?: { outcome: 'accept' | 'fail'; afterMs: number };
   /** Notification retries after the first attempt (default 3), back-off base (default 1000 ms), per-attempt timeout in real ms (default 5000). */
@@ -161,6 +163,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     ringingTimeoutMs: options.ringingTimeoutMs ?? 15_000,
     establishDelayMs: options.establishDelayMs ?? 200,
     outboundAnswerDelayMs: options.outboundAnswerDelayMs ?? 1000,
+    keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 45 * 60_000,
     defaultTransfer: options.defaultTransfer ?? { outcome: 'accept', afterMs: 1000 },
     origin: () => origin,
     applicationInstanceId: options.applicationInstanceId ?? randomUUID(),

@@ -266,6 +266,15 @@ export function buildSimServer(deps: SimServerDeps): FastifyInstance {
     const op = engine.muteParticipant(req.params.id, req.params.pid, bodyOf(req));
     return reply.code(200).send(engine.opBody(op));
   });
+  for (const [action, start] of [
+    ['startHoldMusic', true],
+    ['stopHoldMusic', false],
+  ] as const) {
+    app.post<PartParams>(`${P}/:id/participants/:pid/${action}`, (req, reply) => {
+      const op = engine.holdMusic(req.params.id, req.params.pid, bodyOf(req), start);
+      return reply.code(202).header('location', engine.opLocation(req.params.id, op)).send(engine.opBody(op));
+    });
+  }
   app.delete<PartParams>(`${P}/:id/participants/:pid`, (req, reply) => {
     engine.removeParticipant(req.params.id, req.params.pid);
     return reply.code(204).send();
@@ -290,6 +299,9 @@ export function buildSimServer(deps: SimServerDeps): FastifyInstance {
       case 'transfer':
         engine.transfer(id, body);
         return reply.code(202).send();
+      case 'changescreensharingrole':
+        engine.changeScreenSharingRole(id, body);
+        return reply.code(200).send();
       case 'keepalive':
         engine.keepAlive(id);
         return reply.code(200).send();

@@ -613,3 +613,79 @@ describe('other call actions', () => {
     expect(sim.requests().every((r) => r.status === 401)).toBe(true);
   });
 });
+
+describe('hold music, screen sharing role and keep-alive', () => {
+  it('puts a participant on hold and back with operations completed by notification', async () => {
+    const call = await answered({ from: '+14255550100', to: '+18005550199' });
+    await waitFor(() => call.state === 'established', 5000, 'established');
+    const base = `/communications/calls/${call.id}`;
+    const caller = (await g('GET', `${base}/participants`)).body.value[0].id as string;
+    const start = await g(
+      'POST',
+      `${base}/participants/${caller}/startHoldMusic`,
+      fixture('request-participant-startholdmusic.json'),
+    );
+    expect(start.status).toBe(202);
+    expect(keys(start.body)).toEqual(
+      expect.arrayContaining(keys(fixture('response-startholdmusic-operation.json'))),
+    );
+    // The fixture's customPrompt is on cdn.contoso.com: unreachable from here, so the operation fails.
+    const failed = await waitFor(
+      () =>
+        notificationsFor(call.id).find(
+          (n) => n.resourceData['@odata.type'] === '#microsoft.graph.startHoldMusicOperation',
+        ),
+      5000,
+      'hold op',
+    );
+    expect(failed.resourceData).toMatchObject({ status: 'failed', resultInfo: { code: 400, subcode: 8536 } });
+    expect((await g('POST', `${base}/participants/${caller}/stopHoldMusic`, {})).status).toBe(409);
+    expect(
+      (await g('POST', `${base}/participants/${caller}/startHoldMusic`, { clientContext: 'hold' })).status,
+    ).toBe(202);
+    await waitFor(
+      () => notificationsFor(call.id).find((n) => n.resourceData.clientContext === 'hold'),
+      5000,
+      'hold',
+    );
+    expect((await g('POST', `${base}/participants/${caller}/startHoldMusic`, {})).status).toBe(409);
+    expect(
+      (await g('POST', `${base}/participants/${caller}/stopHoldMusic`, { clientContext: 'unhold' })).status,
+    ).toBe(202);
+    const unhold = await waitFor(
+      () => notificationsFor(call.id).find((n) => n.resourceData.clientContext === 'unhold'),
+      5000,
+      'unhold',
+    );
+    expect(unhold.resourceData).toMatchObject({
+      '@odata.type': '#microsoft.graph.stopHoldMusicOperation',
+      status: 'completed',
+    });
+    expect(
+      (await g('POST', `${base}/changeScreenSharingRole`, fixture('request-changescreensharingrole.json')))
+        .status,
+    ).toBe(200);
+    expect((await g('POST', `${base}/changeScreenSharingRole`, { role: 'owner' })).status).toBe(400);
+  });
+
+  it('ends an established call that gets no keepAlive within the interval, and keepAlive extends it', async () => {
+    await sim.stop();
+    sim = await startGraphSimulator({
+      botAppId: BOT,
+      botClientSecret: SECRET,
+      defaultCallbackUri: hook.url,
+      clock: createSimClock({ speed: 50 }),
+      ringingTimeoutMs: 3_600_000,
+      keepAliveTimeoutMs: 20_000,
+    });
+    g = graph(sim.graphBaseUrl, await getToken(sim.tokenEndpoint, BOT, SECRET));
+    const call = await answered({ from: '+14255550100', to: '+18005550199' });
+    await waitFor(() => call.state === 'established', 5000, 'established');
+    const established = call.transcript.find((e) => e.type === 'state' && e.state === 'established')!.at;
+    await sim.clock.sleep(15_000);
+    expect((await g('POST', `/communications/calls/${call.id}/keepAlive`)).status).toBe(200);
+    const outcome = await call.ended();
+    expect(outcome.reason).toBe('keepAliveExpired');
+    expect(outcome.at - established).toBeGreaterThanOrEqual(35_000);
+  });
+});
