@@ -238,7 +238,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     logger: false,
     bodyLimit,
     exposeHeadRoutes: false,
-    forceCloseConnections: false,
+    forceCloseConnections: 'idle',
   });
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
@@ -367,7 +367,14 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       return boundPort;
     },
     async close(): Promise<void> {
-      await fastify.close();
+      // Keep-alive connections that finish their request after close() began would hold the
+      // server open until their idle timeout; close them as soon as they go idle.
+      const sweeper = setInterval(() => fastify.server.closeIdleConnections(), 25);
+      try {
+        await fastify.close();
+      } finally {
+        clearInterval(sweeper);
+      }
     },
   };
 }
