@@ -13,7 +13,8 @@
  * - an invocation over `functionTimeout` fails with 500; a request over the front-end timeout
  *   (Azure's load balancer: 230 s) answers 504;
  * - a handler that throws answers 500 with an empty body (the error goes to the host log only);
- * - no response from the handler answers 204.
+ * - no response from the handler answers 200 with an empty body (the host's `OkResult` fallback in
+ *   `FunctionInvocationMiddleware`).
  * Requests and responses go through the library's `HttpRequest`/`HttpResponse` via RpcHttpData.
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -163,7 +164,7 @@ function bodyBytes(body: CoreTypedData | null | undefined): Buffer | undefined {
 
 async function sendHttpResult(reply: FastifyReply, http: CoreHttpData | undefined): Promise<void> {
   if (!http) {
-    await reply.code(204).send();
+    await reply.code(200).send();
     return;
   }
   const status = http.statusCode ? Number.parseInt(http.statusCode, 10) : 200;

@@ -43,7 +43,7 @@ async function importEntry(file: string): Promise<void> {
  * Errors (`AppError`): `HOST.ENTRY_NOT_FOUND`; `HOST.APP_ALREADY_LOADED` (another entry was loaded
  * in this process); `HOST.ENTRY_FAILED` (the entry threw while loading, cause attached);
  * `HOST.NO_FUNCTIONS` (nothing was registered: usually `@azure/functions` was used before the
- * shim was installed and fell back to test mode).
+ * shim was installed and fell back to test mode); `HOST.HTTP_STREAM_UNSUPPORTED`.
  */
 export async function loadApp(entry: string, options: LoadAppOptions = {}): Promise<FunctionRegistry> {
   const file = path.resolve(entry);
@@ -78,6 +78,20 @@ export async function loadApp(entry: string, options: LoadAppOptions = {}): Prom
       'HOST.NO_FUNCTIONS',
       `The app entry point ${file} registered no functions. If "@azure/functions" printed "Switching to test mode", it was loaded before the local host installed @azure/functions-core.`,
       { metadata: { entry: file } },
+    );
+  }
+  // The worker asks the programming model for its capabilities once the app is loaded; this also
+  // locks `app.setup()`. HTTP streaming needs the worker's HTTP proxy, which this host lacks.
+  const model = registry.getProgrammingModel() as
+    { getCapabilities?: (c: Record<string, string>) => Promise<Record<string, string>> } | undefined;
+  const capabilities = model?.getCapabilities ? await model.getCapabilities({}) : {};
+  if (capabilities.HttpUri) {
+    throw new AppError(
+      'HOST.HTTP_STREAM_UNSUPPORTED',
+      `The app enables HTTP streaming (app.setup({ enableHttpStream: true })), which the local host does not support.`,
+      {
+        metadata: { entry: file },
+      },
     );
   }
   await registry.runAppStartHooks(options.functionAppDirectory ?? path.dirname(file));

@@ -55,6 +55,8 @@ describe('local host: HTTP triggers', () => {
     expect((await get('/api/nowhere')).status).toBe(404);
     expect((await get('/api/echo')).status).toBe(404);
     expect((await get('/api/hello/bob', { method: 'DELETE' })).status).toBe(404);
+    // Like Azure (azure-functions-host#11625), a GET-only function does not answer HEAD.
+    expect((await get('/api/hello/bob', { method: 'HEAD' })).status).toBe(404);
   });
 
   it('checks function keys in the query and the x-functions-key header', async () => {
@@ -121,8 +123,10 @@ describe('local host: HTTP triggers', () => {
     expect((await get('/api/slow?ms=10')).status).toBe(200);
   });
 
-  it('answers 204 when the handler returns nothing', async () => {
-    expect((await get('/api/nothing')).status).toBe(204);
+  it('answers 200 with an empty body when the handler returns nothing (the host falls back to OkResult)', async () => {
+    const res = await get('/api/nothing');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
   });
 });
 
