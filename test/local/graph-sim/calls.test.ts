@@ -1,6 +1,9 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- wire JSON is checked by assertions against the fixtures, not by types */
 // The Graph simulator's calls API and notifications, driven with plain fetch and checked against
 // the shapes of Microsoft's own bodies in ../shared/fixtures/graph/.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSimClock, startGraphSimulator } from '../../../local/graph-sim/index.js';
@@ -687,5 +690,53 @@ describe('hold music, screen sharing role and keep-alive', () => {
     const outcome = await call.ended();
     expect(outcome.reason).toBe('keepAliveExpired');
     expect(outcome.at - established).toBeGreaterThanOrEqual(35_000);
+  });
+});
+
+describe('prompt sources', () => {
+  it('plays relative paths under promptBaseDir, loopback http URLs and a custom fetchPrompt, and reads .txt sidecars', async () => {
+    await sim.stop();
+    writeWav(dir, 'hello.wav', 1200);
+    fs.writeFileSync(path.join(dir, 'hello.txt'), 'Hello and welcome.\n');
+    const served = fs.readFileSync(path.join(dir, 'hello.wav'));
+    const web = http.createServer((_req, res) => res.end(served));
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    const httpUri = `http://127.0.0.1:${(web.address() as { port: number }).port}/p/hello.wav`;
+    const fetched: string[] = [];
+    for (const variant of ['base', 'custom'] as const) {
+      sim = await startGraphSimulator({
+        botAppId: BOT,
+        botClientSecret: SECRET,
+        defaultCallbackUri: hook.url,
+        clock: createSimClock({ speed: 50 }),
+        ringingTimeoutMs: 3_600_000,
+        promptBaseDir: dir,
+        ...(variant === 'custom'
+          ? { fetchPrompt: (uri: string) => (fetched.push(uri), Promise.resolve(served)) }
+          : {}),
+      });
+      g = graph(sim.graphBaseUrl, await getToken(sim.tokenEndpoint, BOT, SECRET));
+      const call = await answered({ from: '+14255550100', to: '+18005550199' });
+      await waitFor(() => call.state === 'established', 5000, 'established');
+      const uris = variant === 'base' ? ['hello.wav', httpUri] : ['x-custom:hello'];
+      await g('POST', `/communications/calls/${call.id}/playPrompt`, {
+        clientContext: variant,
+        prompts: uris.map((uri) => ({ mediaInfo: { uri } })),
+      });
+      const done = await waitFor(
+        () => notificationsFor(call.id).find((n) => n.resourceData.clientContext === variant),
+        5000,
+        variant,
+      );
+      expect(done.resourceData.status).toBe('completed');
+      const heard = call.transcript.filter((e) => e.type === 'promptStarted');
+      expect(heard.map((e) => (e.type === 'promptStarted' ? [e.uri, e.durationMs] : []))).toEqual(
+        uris.map((u) => [u, 1200]),
+      );
+      if (variant === 'base') expect(heard[0]).toMatchObject({ text: 'Hello and welcome.' });
+      await sim.stop();
+    }
+    expect(fetched).toEqual(['x-custom:hello']);
+    await new Promise<void>((resolve) => web.close(() => resolve()));
   });
 });
