@@ -290,6 +290,19 @@ async function route(
       ...(q.version ? { version: q.version } : {}),
     });
     const payload = managementPayload(hub, origin, instanceId);
+    if (q.timeout !== undefined) {
+      // createAndWaitOnNewInstancePostUri: wait up to `timeout` seconds for the output.
+      const seconds = Number(q.timeout);
+      if (!Number.isFinite(seconds) || seconds < 0)
+        throw new AppError(
+          'DURABLE.BAD_REQUEST',
+          `Query parameter timeout="${q.timeout}" must be a number of seconds.`,
+        );
+      const inst = await hub.waitForCompletion(instanceId, seconds * 1000);
+      if (TERMINAL_STATUSES.has(inst.status)) {
+        return { status: 200, headers: { 'content-type': 'application/json' }, body: parseJson(inst.output) };
+      }
+    }
     return {
       status: 202,
       headers: {
@@ -409,6 +422,18 @@ async function route(
     case 'rewind':
       await hub.rewind(instanceId, reason);
       return { status: 202 };
+    case 'restart': {
+      const newId = await hub.restart(
+        instanceId,
+        q.restartWithNewInstanceId === undefined ? true : flag(q.restartWithNewInstanceId),
+      );
+      const payload = managementPayload(hub, origin, newId);
+      return {
+        status: 202,
+        headers: { 'content-type': 'application/json', location: payload.statusQueryGetUri ?? '' },
+        body: payload,
+      };
+    }
     default:
       return notFound;
   }

@@ -90,6 +90,8 @@ const UNSUPPORTED_ACTIONS: Record<number, string> = {
   [ActionType.LockEntities]: 'lock',
   [ActionType.ReleaseEntities]: 'lock release',
 };
+/** Instances whose history stays in memory between episodes (others are reloaded from SQLite). */
+const MAX_CACHED_INSTANCES = 1000;
 /** Timers run as one durable timer however long (no Azure Storage 6-day split locally). */
 const MAX_SHORT_TIMER = '36500.00:00:00';
 
@@ -390,6 +392,24 @@ export class TaskHub {
             OrchestrationInstance: { InstanceId: parent.instanceId, ExecutionId: parent.executionId },
           }
         : null,
+    });
+  }
+
+  /**
+   * Restarts an instance with its input (the extension's `restart` API): under a new instance id
+   * (default) or under the same id, which must then be terminal. Returns the started id.
+   * Throws `DURABLE.INSTANCE_NOT_FOUND` or `DURABLE.INSTANCE_EXISTS`.
+   */
+  restart(instanceId: string, restartWithNewInstanceId = true): Promise<string> {
+    const inst = this.db().getInstance(instanceId);
+    if (!inst)
+      throw new AppError('DURABLE.INSTANCE_NOT_FOUND', `No instance with ID '${instanceId}' found.`, {
+        metadata: { instanceId },
+      });
+    return this.startNew(inst.name, {
+      ...(restartWithNewInstanceId ? {} : { instanceId }),
+      inputJson: inst.input ?? 'null',
+      ...(inst.version ? { version: inst.version } : {}),
     });
   }
 
@@ -858,11 +878,14 @@ export class TaskHub {
     const added = ep.newHistory();
     for (const e of added) e.IsPlayed = true;
     if (TERMINAL_STATUSES.has(ep.inst.status)) this.cache.delete(id);
-    else
+    else {
+      this.cache.delete(id); // re-insert: Map order is the eviction order
       this.cache.set(id, {
         inst: ep.inst,
         history: ep.resetHistory ? added : ep.entry.history.concat(added),
       });
+      this.evictCache();
+    }
     for (const w of workRows) this.activityQueue.push(w);
     if (workRows.length > 0) this.pumpActivities();
     for (const c of ep.children) this.markReady(c.instanceId);
@@ -871,6 +894,15 @@ export class TaskHub {
       else this.scheduleWake(o.visibleAt);
     }
     if (TERMINAL_STATUSES.has(ep.inst.status)) this.notifyWaiters(id);
+  }
+
+  /** Keeps at most {@link MAX_CACHED_INSTANCES} histories in memory (least recently committed go first). */
+  private evictCache(): void {
+    if (this.cache.size <= MAX_CACHED_INSTANCES) return;
+    for (const id of this.cache.keys()) {
+      if (this.cache.size <= MAX_CACHED_INSTANCES) break;
+      if (!this.runningEpisodes.has(id)) this.cache.delete(id);
+    }
   }
 
   /** @internal Invokes an orchestrator function with the trigger payload. */
@@ -960,12 +992,14 @@ class Episode {
    * with attempts left), in arrival order, then the rest. Allocations happen here, in that order.
    */
   admit(rows: InboxRow[]): HistoryEvent[] {
+    const starts: HistoryEvent[] = [];
     const first: HistoryEvent[] = [];
     const rest: HistoryEvent[] = [];
     const seen = new Set<number>();
     for (const r of rows) {
       if (r.message.kind === 'start') {
-        rest.push(r.message.event);
+        // ExecutionStarted always opens the execution's history (events raised meanwhile follow).
+        if (this.entry.history.length === 0 && starts.length === 0) starts.push(r.message.event);
         continue;
       }
       if (r.message.kind !== 'event') continue;
@@ -991,7 +1025,7 @@ class Episode {
         this.retryTimerFired(ref.action);
       } else rest.push(e);
     }
-    return [...first, ...rest];
+    return [...starts, ...first, ...rest];
   }
 
   private readonly decisions: HistoryEvent[] = [];
@@ -1115,7 +1149,7 @@ class Episode {
   /** Runs the orchestrator on history + `incoming`, then turns its actions into decisions. */
   async run(incoming: HistoryEvent[]): Promise<void> {
     const inst = this.inst;
-    if (inst.status === 'Pending') inst.status = 'Running';
+    if (inst.status === 'Pending' || inst.status === 'ContinuedAsNew') inst.status = 'Running';
     const started = makeEvent(EventType.OrchestratorStarted, this.now);
     const newEvents = [started, ...incoming];
     const startEvent =

@@ -147,6 +147,40 @@ describe('Durable HTTP API of the local task hub', () => {
     expect(r.status).toBe(412);
   });
 
+  it('restart: with a new instance id, and under the same id once terminal', async () => {
+    const id = await h.client.startNew('monitor', {
+      input: { key: `rs-${Date.now()}`, readyAfter: 1, intervalMs: 10, maxPolls: 2 },
+    });
+    await h.hub.waitForCompletion(id);
+    const r = await fetch(`${h.origin}/runtime/webhooks/durabletask/instances/${id}/restart`, {
+      method: 'POST',
+    });
+    expect(r.status).toBe(202);
+    const newId = ((await r.json()) as { id: string }).id;
+    expect(newId).not.toBe(id);
+    const restarted = await h.hub.waitForCompletion(newId);
+    expect(restarted.input).toBe(h.hub.getStatus(id)?.instance.input);
+    const same = await fetch(
+      `${h.origin}/runtime/webhooks/durabletask/instances/${id}/restart?restartWithNewInstanceId=false`,
+      { method: 'POST' },
+    );
+    expect(((await same.json()) as { id: string }).id).toBe(id);
+  });
+
+  it('start and wait (createAndWaitOnNewInstancePostUri): 200 with the output when it finishes in time', async () => {
+    const r = await fetch(
+      `${h.origin}/runtime/webhooks/durabletask/orchestrators/chain?timeout=10&pollingInterval=1`,
+      { method: 'POST' },
+    );
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual(['Hello Tokyo!', 'Hello Seattle!', 'Hello London!']);
+    const slow = await fetch(
+      `${h.origin}/runtime/webhooks/durabletask/orchestrators/waitForever?timeout=0.2`,
+      { method: 'POST' },
+    );
+    expect(slow.status).toBe(202);
+  });
+
   it('public webhook routes: status, raise event and terminate on /runtime/webhooks/durabletask', async () => {
     const pub = `${h.origin}/runtime/webhooks/durabletask`;
     const start = await fetch(`${pub}/orchestrators/twoEvents`, { method: 'POST' });

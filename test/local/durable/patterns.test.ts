@@ -170,6 +170,30 @@ describe('Durable patterns on the local task hub', () => {
     expect(history.filter((e) => e.EventType === EventType.TaskScheduled)).toHaveLength(2);
   });
 
+  it('sub-orchestration retry: a failed child is run again under its id and its result returned', async () => {
+    const id = await h.client.startNew('subRetry', { input: `sr-${Date.now()}` });
+    const inst = await done(id);
+    expect(inst.status).toBe('Completed');
+    expect(JSON.parse(inst.output ?? 'null')).toBe('ok after 2');
+    const history = h.hub.getStatus(id, { showHistory: true })?.history ?? [];
+    expect(history.filter((e) => e.EventType === EventType.SubOrchestrationInstanceFailed)).toHaveLength(1);
+    expect(history.filter((e) => e.EventType === EventType.SubOrchestrationInstanceCompleted)).toHaveLength(
+      1,
+    );
+  });
+
+  it('activity retry: the retry timeout stops further attempts', async () => {
+    const id = await h.client.startNew('retryTimeout', {
+      input: { key: `rt-${Date.now()}`, firstMs: 60, timeoutMs: 200 },
+    });
+    const inst = await done(id);
+    expect(inst.status).toBe('Failed');
+    const history = h.hub.getStatus(id, { showHistory: true })?.history ?? [];
+    const attempts = history.filter((e) => e.EventType === EventType.TaskScheduled).length;
+    expect(attempts).toBeGreaterThanOrEqual(2);
+    expect(attempts).toBeLessThan(10);
+  });
+
   it('error handling: a failed activity surfaces as an exception the orchestrator can catch', async () => {
     const id = await h.client.startNew('compensate');
     const inst = await done(id);
