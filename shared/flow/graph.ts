@@ -138,21 +138,24 @@ export function reachableUnanswered(flow: Flow, edges = flowEdges(flow)): Set<st
 
 const esc = (s: string): string => s.replace(/["\\]/g, (c) => (c === '"' ? '#quot;' : '\\\\'));
 
-/** Mermaid `flowchart TD` of the flow (step nodes labelled `name<br/>type`, edges by label). */
+/** Mermaid `flowchart TD` of the flow (node ids `s0`, `s1`... labelled `name` + type; edges by label). */
 export function toMermaid(flow: Flow): string {
-  const lines = ['flowchart TD', `  __start(("start")) --> ${flow.entry}`];
+  const ids = new Map(Object.keys(flow.steps).map((n, i) => [n, `s${i}`]));
+  const id = (n: string): string => ids.get(n) ?? `missing_${ids.size}`;
+  const lines = ['flowchart TD', `  start(("start")) --> ${id(flow.entry)}`];
   for (const [name, step] of Object.entries(flow.steps)) {
     const terminal = handlerFor(step.type).terminal(step);
     const label = `${esc(name)}<br/><i>${step.type}</i>`;
+    const branch = step.type === 'menu' || step.type === 'switch' || step.type === 'checkHours';
     lines.push(
       terminal
-        ? `  ${name}(["${label}"])`
-        : step.type === 'menu' || step.type === 'switch' || step.type === 'checkHours'
-          ? `  ${name}{"${label}"}`
-          : `  ${name}["${label}"]`,
+        ? `  ${id(name)}(["${label}"])`
+        : branch
+          ? `  ${id(name)}{"${label}"}`
+          : `  ${id(name)}["${label}"]`,
     );
   }
-  for (const e of flowEdges(flow)) lines.push(`  ${e.from} -->|"${esc(e.label)}"| ${e.to}`);
+  for (const e of flowEdges(flow)) lines.push(`  ${id(e.from)} -->|"${esc(e.label)}"| ${id(e.to)}`);
   return lines.join('\n') + '\n';
 }
 
@@ -172,7 +175,7 @@ export function toDot(flow: Flow): string {
       : step.type === 'menu' || step.type === 'switch' || step.type === 'checkHours'
         ? 'diamond'
         : 'box';
-    lines.push(`  ${q(name)} [label=${q(`${name}\n${step.type}`)}, shape=${shape}];`);
+    lines.push(`  ${q(name)} [label=${q(name).slice(0, -1)}\\n${step.type}", shape=${shape}];`);
   }
   for (const e of flowEdges(flow))
     lines.push(

@@ -229,6 +229,7 @@ export const SetVariablesStep = Type.Object(
     type: Type.Literal('setVariables'),
     ...common,
     set: Type.Record(Type.String({ pattern: VAR }), Expr('CEL expression, e.g. `attempts + 1`.'), {
+      additionalProperties: false,
       description: 'Variable -> CEL expression, evaluated in order.',
     }),
     next: StepRef('Next step.'),
@@ -500,7 +501,7 @@ export type Scenario = Static<typeof ScenarioSchema>;
 /** A flow file. */
 export const FlowSchema = Type.Object(
   {
-    $schema: Type.Optional(Type.String()),
+    $schema: Type.Optional(Type.String({ description: 'Editor hint: the JSON Schema URL or path.' })),
     id: Type.String({
       pattern: '^[a-z0-9][a-z0-9-]{0,63}$',
       description: 'Flow id (lowercase, digits, `-`); numbers bind to it.',
@@ -523,17 +524,22 @@ export const FlowSchema = Type.Object(
         description: 'Hosts `httpRequest` may call.',
       }),
     ),
-    prompts: Type.Record(Type.String({ pattern: NAME }), PromptSchema, { description: 'Named prompts.' }),
+    prompts: Type.Record(Type.String({ pattern: NAME }), PromptSchema, {
+      additionalProperties: false,
+      description: 'Named prompts.',
+    }),
     variables: Type.Optional(
       Type.Record(
         Type.String({ pattern: VAR }),
         Type.Union([Type.String({ maxLength: 4000 }), Type.Number(), Type.Boolean(), Type.Null()]),
         {
+          additionalProperties: false,
           description: 'Flow variables with their defaults.',
         },
       ),
     ),
     steps: Type.Record(Type.String({ pattern: NAME }), Type.Unknown(), {
+      additionalProperties: false,
       description: 'Named steps (see step types).',
     }),
     tests: Type.Optional(Type.Array(ScenarioSchema, { description: 'Flow-test scenarios.' })),
@@ -565,6 +571,7 @@ export const NumbersSchema = Type.Object(
       Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$' }),
       Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }),
       {
+        additionalProperties: false,
         description: 'E.164 number -> flow id.',
       },
     ),

@@ -5,7 +5,7 @@
  * (shared/flow/node/ supplies it).
  *
  * Codes (all `FLOW.*`): TOO_LARGE, BINARY, TOO_DEEP, YAML_SYNTAX, DUPLICATE_KEY, SCHEMA, DURATION,
- * UNKNOWN_FIELD, MISSING_FIELD, UNKNOWN_STEP_TYPE, TOO_MANY_STEPS, UNKNOWN_STEP, UNKNOWN_PROMPT,
+ * UNKNOWN_FIELD, BAD_NAME, MISSING_FIELD, UNKNOWN_STEP_TYPE, TOO_MANY_STEPS, UNKNOWN_STEP, UNKNOWN_PROMPT,
  * UNUSED_PROMPT (w), UNREACHABLE (w), CANNOT_END, STUCK_CYCLE, AUTO_LOOP (w), INVALID_DTMF_KEY,
  * DUPLICATE_DTMF_KEY, MENU_NO_INPUT (w), MENU_NO_MATCH (w), BAD_TIMEZONE, BAD_HOURS,
  * OVERLAPPING_HOURS, BAD_HOLIDAY, EXPRESSION_SYNTAX, UNDECLARED_VARIABLE, EXPRESSION_TYPE,
@@ -92,8 +92,14 @@ export function schemaIssues(
       const extra = String((e.params as { additionalProperty: string }).additionalProperty);
       at = [...path, extra];
       key = true;
-      code = 'FLOW.UNKNOWN_FIELD';
-      message = `unknown field "${extra}"${path.length ? ` in ${pathString(path)}` : ''}`;
+      const patterns = Object.keys(
+        (e.parentSchema as { patternProperties?: object } | undefined)?.patternProperties ?? {},
+      );
+      code = patterns.length > 0 ? 'FLOW.BAD_NAME' : 'FLOW.UNKNOWN_FIELD';
+      message =
+        patterns.length > 0
+          ? `"${extra}" is not a valid name in ${pathString(path) || 'file'} (must match ${patterns.join(' or ')})`
+          : `unknown field "${extra}"${path.length ? ` in ${pathString(path)}` : ''}`;
     } else if (e.keyword === 'required') {
       code = 'FLOW.MISSING_FIELD';
       message = `missing field "${String((e.params as { missingProperty: string }).missingProperty)}"${path.length ? ` in ${pathString(path)}` : ''}`;
