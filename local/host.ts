@@ -23,6 +23,7 @@ import {
   type HttpServer,
 } from './functions-host/http-server.js';
 import { loadApp } from './functions-host/load-app.js';
+import { createServiceBusOutputHandler, unsupportedBindings } from './functions-host/output-bindings.js';
 import type { FunctionRegistry } from './functions-host/registry.js';
 import {
   startServiceBusTriggers,
@@ -213,6 +214,17 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     maxDeliveryCount: intSetting(settings, 'SWITCHBOARD_SERVICEBUS_MAX_DELIVERY_COUNT', 10),
   });
 
+  registry.setOutputBindingHandler(createServiceBusOutputHandler(bus));
+  for (const fn of registry.functions()) {
+    const unsupported = unsupportedBindings(fn);
+    if (unsupported.length > 0)
+      registry.log(
+        'warning',
+        'system',
+        `Function "${fn.name}": the local host does not run these bindings: ${unsupported.join(', ')}.`,
+      );
+  }
+
   let hub: HostedDurableHub | undefined;
   let http: HttpServer | undefined;
   let timers: TimerTriggers | undefined;
@@ -284,6 +296,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
           await registry.drain();
           await registry.runAppTerminateHooks();
           registry.setDurableClientProvider(undefined);
+          registry.setOutputBindingHandler(undefined);
           await bus.close();
           restoreEnv();
         })();

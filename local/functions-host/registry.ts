@@ -55,6 +55,12 @@ export interface HostLogEntry {
   invocationId?: string;
 }
 
+/**
+ * Carries out an invocation's output bindings (e.g. Service Bus messages) after it succeeded.
+ * A rejection fails the invocation, as an output binding failure does in Azure.
+ */
+export type OutputBindingHandler = (fn: RegisteredFunction, result: InvocationResult) => Promise<void>;
+
 /** Options for one invocation beyond the trigger payload. */
 export interface InvokeOptions {
   /** Input binding payloads by binding name (bindings the host does not supply itself). */
@@ -111,6 +117,7 @@ export class FunctionRegistry implements DurableFunctionInvoker {
   #locked = false;
   #durableClientProvider: (() => string) | undefined;
   #logSink: (entry: HostLogEntry) => void = defaultLogSink;
+  #outputHandler: OutputBindingHandler | undefined;
   /** Absolute path of the entry point `loadApp` loaded into this registry, if any. */
   appEntry: string | undefined;
 
@@ -234,6 +241,11 @@ export class FunctionRegistry implements DurableFunctionInvoker {
   /** Sets the source of the `durableClient` input binding payload (a JSON string, see local-runtime.md Q3). */
   setDurableClientProvider(provider: (() => string) | undefined): void {
     this.#durableClientProvider = provider;
+  }
+
+  /** Sets who carries out output bindings after each successful invocation (none by default). */
+  setOutputBindingHandler(handler: OutputBindingHandler | undefined): void {
+    this.#outputHandler = handler;
   }
 
   /** Replaces where log lines go (default: console, user ≥ information, system ≥ warning). */
@@ -385,10 +397,12 @@ export class FunctionRegistry implements DurableFunctionInvoker {
     for (const o of response.outputData ?? []) {
       if (o.name && o.data) outputData.push({ name: o.name, data: o.data as RpcTypedData });
     }
-    return {
+    const invocationResult: InvocationResult = {
       returnValue: response.returnValue ? (response.returnValue as RpcTypedData) : undefined,
       outputData,
     };
+    if (this.#outputHandler) await this.#outputHandler(fn, invocationResult);
+    return invocationResult;
   }
 
   #emitLog(entry: HostLogEntry): void {

@@ -130,6 +130,21 @@ describe('local host: HTTP triggers', () => {
   });
 });
 
+describe('local host: output bindings', () => {
+  it('sends Service Bus output binding values to the embedded bus, one message per array element', async () => {
+    const post = (body: unknown): Promise<Response> =>
+      get('/api/enqueue', {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json' },
+      });
+    expect((await post({ job: 1 })).status).toBe(202);
+    expect((await post([{ job: 2 }, { job: 3 }])).status).toBe(202);
+    const got = await host.bus.receive('outbound-jobs', { maxMessages: 10, peekLock: false });
+    expect(got.map((m) => m.body)).toEqual([{ job: 1 }, { job: 2 }, { job: 3 }]);
+  });
+});
+
 describe('local host: host.json options', () => {
   it('uses a custom routePrefix and fails invocations over functionTimeout with 500', async () => {
     const other = await startLocalHost({
