@@ -182,6 +182,19 @@ describe('Durable patterns on the local task hub', () => {
     );
   });
 
+  it('activity retry inside Task.all: results land on the right tasks (replayed sequence ids match)', async () => {
+    const id = await h.client.startNew('parallelRetries', { input: `pr-${Date.now()}` });
+    const inst = await done(id);
+    expect(inst.status).toBe('Completed');
+    expect(JSON.parse(inst.output ?? 'null')).toEqual([
+      'ok after 2',
+      'Hello Oslo!',
+      'ok after 3',
+      49,
+      'Hello Lima!',
+    ]);
+  });
+
   it('activity retry: the retry timeout stops further attempts', async () => {
     const id = await h.client.startNew('retryTimeout', {
       input: { key: `rt-${Date.now()}`, firstMs: 60, timeoutMs: 200 },
