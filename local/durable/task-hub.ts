@@ -1041,7 +1041,9 @@ class Episode {
     let delay = o.firstRetryIntervalInMilliseconds * Math.pow(o.backoffCoefficient ?? 1, retry.attempt - 1);
     if (o.maxRetryIntervalInMilliseconds !== undefined && o.maxRetryIntervalInMilliseconds > 0)
       delay = Math.min(delay, o.maxRetryIntervalInMilliseconds);
-    if (retry.expired || retry.attempt >= o.maxNumberOfAttempts) delay = retry.expired ? 0 : delay;
+    // After the retry timeout the remaining attempts fail at once (the SDK only learns of the
+    // final failure through the retry timer after the last attempt, so the timers still fire).
+    if (retry.expired) delay = 0;
     const timerId = this.state.nextSeq++;
     const fireAt = this.now + Math.max(0, Math.round(delay));
     this.state.tasks[String(timerId)] = { kind: 'retryTimer', action };
