@@ -41,13 +41,15 @@ export function reachable(flow: Flow, edges = flowEdges(flow)): Set<string> {
   return seen;
 }
 
-/** Steps from which the call can end (reach a step that can end it by itself). */
+/** Steps from which the call can end (reach a step that can end it by itself, or a dangling reference). */
 export function canEnd(flow: Flow, edges = flowEdges(flow)): Set<string> {
   const rev = new Map<string, string[]>();
   for (const e of edges) if (flow.steps[e.to]) (rev.get(e.to) ?? rev.set(e.to, []).get(e.to)!).push(e.from);
   const ok = new Set<string>();
+  // Edges to missing steps are reported as UNKNOWN_STEP; do not pile CANNOT_END on top of them.
+  const dangling = new Set(edges.filter((e) => !flow.steps[e.to]).map((e) => e.from));
   const stack = Object.entries(flow.steps)
-    .filter(([, s]) => handlerFor(s.type).terminal(s))
+    .filter(([n, s]) => handlerFor(s.type).terminal(s) || dangling.has(n))
     .map(([n]) => n);
   while (stack.length > 0) {
     const n = stack.pop()!;

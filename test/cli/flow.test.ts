@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+
+import { main } from '../../cli/main.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'flow-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  process.exitCode = undefined;
+});
+const flowsDir = join(import.meta.dirname, '..', '..', 'flows');
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  const code = await main(['node', 'switchboard', ...args]);
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+  return { code, out, err };
+}
+
+const bad = `id: bad
+version: 1
+description: d
+timezone: UTC
+entry: start
+prompts: {}
+steps:
+  start:
+    type: play
+    prompts: [missing]
+    next: gone
+`;
+
+describe('switchboard flow validate', () => {
+  it('prints path:line:col: severity CODE: message and exits 1 on errors', async () => {
+    writeFileSync(join(dir, 'bad.yaml'), bad);
+    const r = await run('flow', 'validate', join(dir, 'bad.yaml'));
+    expect(r.code).toBe(1);
+    const lines = r.out.trim().split('\n');
+    expect(lines).toContain(
+      `${join(dir, 'bad.yaml')}:10:15: error FLOW.UNKNOWN_PROMPT: prompt "missing" is not defined in prompts`,
+    );
+    expect(lines).toContain(
+      `${join(dir, 'bad.yaml')}:11:11: error FLOW.UNKNOWN_STEP: step "gone" does not exist`,
+    );
+    expect(lines.at(-1)).toMatch(/1 file\(s\): \d+ error\(s\)/);
+  });
+
+  it('--format json, and exit 0 for the example flows', async () => {
+    const r = await run('flow', 'validate', '--format', 'json', join(dir, 'bad.yaml'));
+    const json = JSON.parse(r.out) as { errors: number; issues: { code: string; line: number }[] };
+    expect(json.errors).toBeGreaterThan(0);
+    expect(json.issues[0]).toHaveProperty('line');
+    const ok = await run('flow', 'validate', flowsDir, join(flowsDir, 'numbers.yaml'));
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain('0 error(s)');
+  });
+
+  it('a missing file is one line on stderr, no stack', async () => {
+    const r = await run('flow', 'validate', join(dir, 'none.yaml'));
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`switchboard: error: FLOW.FILE_NOT_FOUND: ${join(dir, 'none.yaml')}: no such file\n`);
+  });
+});
+
+describe('switchboard flow test', () => {
+  it('runs every example scenario and passes', async () => {
+    const r = await run('flow', 'test', flowsDir, '--coverage');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/scenarios: \d+ passed, 0 failed; flows: 3 ok, 0 invalid; 0 uncovered/);
+  });
+
+  it('exits 1 on a failing scenario and shows why', async () => {
+    writeFileSync(
+      join(dir, 'f.yaml'),
+      `id: f\nversion: 1\ndescription: d\ntimezone: UTC\nentry: a\nprompts: { p: { text: hi } }\nsteps:\n  a: { type: hangup, prompt: p }\ntests:\n  - name: expects a transfer\n    expect: { outcome: "transferred to +14255550100" }\n`,
+    );
+    const r = await run('flow', 'test', join(dir, 'f.yaml'));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('✗ expects a transfer');
+    expect(r.out).toContain('outcome: expected "transferred to +14255550100", got "completed"');
+  });
+});
+
+describe('switchboard flow graph', () => {
+  it('draws mermaid and dot; refuses an unknown format', async () => {
+    const m = await run('flow', 'graph', join(flowsDir, 'contoso-main.yaml'));
+    expect(m.out.startsWith('flowchart TD\n')).toBe(true);
+    const d = await run('flow', 'graph', join(flowsDir, 'contoso-main.yaml'), '--format', 'dot');
+    expect(d.out.startsWith('digraph "contoso-main" {')).toBe(true);
+    const x = await run('flow', 'graph', join(flowsDir, 'contoso-main.yaml'), '--format', 'png');
+    expect(x.code).toBe(2);
+    expect(x.err.trim().split('\n')).toHaveLength(1);
+  });
+});
