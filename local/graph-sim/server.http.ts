@@ -237,12 +237,13 @@ export function buildSimServer(deps: SimServerDeps): FastifyInstance {
   type ActionParams = { Params: { id: string; action: string } };
   type PartParams = { Params: { id: string; pid: string } };
 
-  app.post(P, (req, reply) =>
-    reply
+  app.post(P, (req, reply) => {
+    const call = engine.createCall(bodyOf(req));
+    return reply
       .code(201)
-      .header('location', '')
-      .send(engine.createCall(bodyOf(req))),
-  );
+      .header('location', `${deps.origin()}${P}/${String(call.id)}`)
+      .send(call);
+  });
   app.get<IdParams>(`${P}/:id`, (req) => engine.getCall(req.params.id));
   app.delete<IdParams>(`${P}/:id`, (req, reply) => {
     engine.hangUp(req.params.id);

@@ -592,6 +592,7 @@ describe('other call actions', () => {
       expect(res.body).toHaveProperty([k]);
     }
     expect(res.body).toMatchObject({ state: 'establishing', direction: 'outgoing' });
+    expect(res.headers.get('location')).toBe(`${sim.graphBaseUrl}/communications/calls/${res.body.id}`);
     await waitFor(() => stateNotes(res.body.id).includes('established'), 5000, 'outbound established');
     expect((await g('POST', '/communications/calls', { callbackUri: hook.url })).status).toBe(400);
   });
