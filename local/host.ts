@@ -84,7 +84,11 @@ export interface HostJson {
       maxConcurrentActivityFunctions?: number;
       maxConcurrentOrchestratorFunctions?: number;
     };
-    serviceBus?: { messageHandlerOptions?: { maxConcurrentCalls?: number }; maxConcurrentCalls?: number };
+    serviceBus?: {
+      messageHandlerOptions?: { maxConcurrentCalls?: number };
+      maxConcurrentCalls?: number;
+      maxMessageBatchSize?: number;
+    };
   };
   [key: string]: unknown;
 }
@@ -276,6 +280,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
         sbOpts?.messageHandlerOptions?.maxConcurrentCalls ??
         sbOpts?.maxConcurrentCalls ??
         DEFAULT_MAX_CONCURRENT_CALLS,
+      ...(sbOpts?.maxMessageBatchSize ? { maxMessageBatchSize: sbOpts.maxMessageBatchSize } : {}),
     });
 
     let stopping: Promise<void> | undefined;

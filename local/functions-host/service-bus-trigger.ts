@@ -9,6 +9,8 @@
  * SequenceNumber, LockToken, ContentType, CorrelationId, Subject/Label, SessionId and
  * ApplicationProperties/UserProperties, which the library camel-cases.
  * Topics (`topicName`/`subscriptionName`) read `<topic>/Subscriptions/<subscription>`.
+ * `cardinality: 'many'` delivers up to `maxMessageBatchSize` messages in one invocation and settles
+ * them together. Sessions (`isSessionsEnabled`) are not honoured: messages arrive in queue order.
  */
 import { ensureError } from '../../shared/errors/app-error.js';
 import type { QueuePort, ReceivedQueueMessage } from '../../shared/bus/queue.port.js';
@@ -17,6 +19,46 @@ import type { FunctionRegistry, RegisteredFunction } from './registry.js';
 
 /** Default `maxConcurrentCalls` of the Service Bus extension (per function, per instance). */
 export const DEFAULT_MAX_CONCURRENT_CALLS = 16;
+
+/** Default `maxMessageBatchSize` of the Service Bus extension (for `cardinality: 'many'`). */
+export const DEFAULT_MAX_MESSAGE_BATCH_SIZE = 1000;
+
+/** The trigger payload for a batch (`cardinality: 'many'`): bytes as `collectionBytes`, otherwise `collectionString`. */
+export function batchBodiesToTypedData(messages: ReceivedQueueMessage[]): RpcTypedData {
+  const bodies = messages.map((m) => m.body);
+  if (bodies.every((b) => Buffer.isBuffer(b) || b instanceof Uint8Array)) {
+    return {
+      collectionBytes: { bytes: bodies.map((b) => new Uint8Array(b as Uint8Array)) },
+    } as unknown as RpcTypedData;
+  }
+  const strings = bodies.map((b) =>
+    typeof b === 'string' ? b : Buffer.isBuffer(b) ? b.toString('utf8') : JSON.stringify(b ?? null),
+  );
+  return { collectionString: { string: strings } } as unknown as RpcTypedData;
+}
+
+/** Trigger metadata for a batch: each single-message key as `<Key>Array` (the host's naming for batches). */
+export function serviceBusBatchTriggerMetadata(
+  messages: ReceivedQueueMessage[],
+): Record<string, RpcTypedData> {
+  const arrays = new Map<string, unknown[]>();
+  messages.forEach((m, i) => {
+    for (const [k, v] of Object.entries(serviceBusTriggerMetadata(m))) {
+      const list = arrays.get(k) ?? new Array<unknown>(messages.length).fill(null);
+      const value: unknown =
+        typeof v === 'object' && 'json' in v
+          ? JSON.parse(v.json)
+          : typeof v === 'object' && 'int' in v
+            ? v.int
+            : null;
+      list[i] = value;
+      arrays.set(k, list);
+    }
+  });
+  const meta: Record<string, RpcTypedData> = {};
+  for (const [k, list] of arrays) meta[`${k}Array`] = { json: JSON.stringify(list) };
+  return meta;
+}
 
 /** The trigger payload for one message body. */
 export function messageBodyToTypedData(body: unknown): RpcTypedData {
@@ -65,6 +107,8 @@ export interface ServiceBusTriggerOptions {
   queue: QueuePort;
   /** Per function (default 16). */
   maxConcurrentCalls?: number;
+  /** Largest batch for `cardinality: 'many'` functions (default 1000). */
+  maxMessageBatchSize?: number;
   /** How long one receive waits before checking for stop, ms (default 1000). */
   receiveWaitMs?: number;
 }
@@ -84,35 +128,46 @@ export function startServiceBusTriggers(options: ServiceBusTriggerOptions): Serv
   const loops: Promise<void>[] = [];
   const names: string[] = [];
 
-  const handleOne = async (
+  const handleBatch = async (
     fn: RegisteredFunction,
     entity: string,
-    message: ReceivedQueueMessage,
+    messages: ReceivedQueueMessage[],
+    many: boolean,
   ): Promise<void> => {
     let ok = false;
+    const first = messages[0];
+    if (!first) return;
     try {
-      await registry.invoke(
-        fn.name,
-        messageBodyToTypedData(message.body),
-        serviceBusTriggerMetadata(message),
-      );
+      if (many)
+        await registry.invoke(
+          fn.name,
+          batchBodiesToTypedData(messages),
+          serviceBusBatchTriggerMetadata(messages),
+        );
+      else
+        await registry.invoke(fn.name, messageBodyToTypedData(first.body), serviceBusTriggerMetadata(first));
       ok = true;
     } catch (err) {
+      const what = many
+        ? `a batch of ${messages.length} messages`
+        : `message ${first.messageId} (delivery ${first.deliveryCount})`;
       registry.log(
         'error',
         'system',
-        `Service Bus function "${fn.name}" failed for message ${message.messageId} (delivery ${message.deliveryCount}): ${ensureError(err).message}`,
+        `Service Bus function "${fn.name}" failed for ${what}: ${ensureError(err).message}`,
       );
     }
-    try {
-      if (ok) await queue.complete(entity, message);
-      else await queue.abandon(entity, message);
-    } catch (err) {
-      registry.log(
-        'warning',
-        'system',
-        `Settling message ${message.messageId} on ${entity} failed: ${ensureError(err).message}`,
-      );
+    for (const message of messages) {
+      try {
+        if (ok) await queue.complete(entity, message);
+        else await queue.abandon(entity, message);
+      } catch (err) {
+        registry.log(
+          'warning',
+          'system',
+          `Settling message ${message.messageId} on ${entity} failed: ${ensureError(err).message}`,
+        );
+      }
     }
   };
 
@@ -128,6 +183,10 @@ export function startServiceBusTriggers(options: ServiceBusTriggerOptions): Serv
       continue;
     }
     names.push(fn.name);
+    const many =
+      typeof fn.trigger.binding.cardinality === 'string' &&
+      fn.trigger.binding.cardinality.toLowerCase() === 'many';
+    const batchSize = Math.max(1, options.maxMessageBatchSize ?? DEFAULT_MAX_MESSAGE_BATCH_SIZE);
     const inFlight = new Set<Promise<void>>();
     const loop = async (): Promise<void> => {
       while (!abort.signal.aborted) {
@@ -138,7 +197,7 @@ export function startServiceBusTriggers(options: ServiceBusTriggerOptions): Serv
         let messages: ReceivedQueueMessage[];
         try {
           messages = await queue.receive(entity, {
-            maxMessages: maxConcurrent - inFlight.size,
+            maxMessages: many ? batchSize : maxConcurrent - inFlight.size,
             maxWaitMs: options.receiveWaitMs ?? 1000,
             signal: abort.signal,
           });
@@ -148,8 +207,9 @@ export function startServiceBusTriggers(options: ServiceBusTriggerOptions): Serv
           await new Promise((r) => setTimeout(r, 1000));
           continue;
         }
-        for (const m of messages) {
-          const p = handleOne(fn, entity, m);
+        const units = many ? (messages.length > 0 ? [messages] : []) : messages.map((m) => [m]);
+        for (const unit of units) {
+          const p = handleBatch(fn, entity, unit, many);
           inFlight.add(p);
           void p.finally(() => inFlight.delete(p));
         }

@@ -16,6 +16,7 @@ let host: LocalHost;
 let app: {
   ticks: { isPastDue: boolean; next: string }[];
   received: { body: unknown; meta: Record<string, unknown> }[];
+  batches: { bodies: unknown[]; meta: Record<string, unknown> }[];
 };
 
 async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
@@ -34,7 +35,7 @@ beforeAll(async () => {
     settings: { SWITCHBOARD_SERVICEBUS_MAX_DELIVERY_COUNT: '3' },
   });
   host.registry.setLogSink(() => undefined);
-  app = (await import('../fixtures/apps/triggers/index.js'));
+  app = await import('../fixtures/apps/triggers/index.js');
 });
 afterAll(async () => {
   await host?.stop();
@@ -86,6 +87,23 @@ describe('local host: Service Bus queue trigger on the embedded bus', () => {
       deadLetterReason: 'MaxDeliveryCountExceeded',
     });
     expect(host.bus.count('jobs')).toBe(0);
+  });
+});
+
+describe('local host: Service Bus batch trigger', () => {
+  it("delivers cardinality 'many' messages in one invocation with array metadata, and completes them", async () => {
+    await host.bus.send('batch-jobs', [
+      { body: { n: 1 }, messageId: 'b1' },
+      { body: 'two', messageId: 'b2' },
+      { body: { n: 3 }, messageId: 'b3' },
+    ]);
+    await waitFor(() => app.batches.length > 0);
+    expect(app.batches[0]!.bodies).toEqual([{ n: 1 }, 'two', { n: 3 }]);
+    expect(app.batches[0]!.meta).toMatchObject({
+      messageIdArray: ['b1', 'b2', 'b3'],
+      deliveryCountArray: [1, 1, 1],
+    });
+    await waitFor(() => host.bus.count('batch-jobs') === 0);
   });
 });
 
