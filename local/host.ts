@@ -229,6 +229,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       );
   }
 
+  const cleanups: (() => void)[] = [];
   let hub: HostedDurableHub | undefined;
   let http: HttpServer | undefined;
   let timers: TimerTriggers | undefined;
@@ -256,6 +257,15 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     });
     const port = await http.listen(settings.port);
     const origin = `http://127.0.0.1:${port}`;
+    // Azure sets WEBSITE_HOSTNAME; durable-functions' getClient rewrites management URLs to
+    // localhost:7071 when it is missing, so point it at this host (restored on stop).
+    const ownsHostname = !process.env.WEBSITE_HOSTNAME;
+    if (ownsHostname) process.env.WEBSITE_HOSTNAME = `127.0.0.1:${port}`;
+    const restoreHostname = (): void => {
+      if (ownsHostname && process.env.WEBSITE_HOSTNAME === `127.0.0.1:${port}`)
+        delete process.env.WEBSITE_HOSTNAME;
+    };
+    cleanups.push(restoreHostname);
 
     if (hasDurableFunctions(registry)) {
       const opts = { dataDir: settings.dataDir, hostJson };
@@ -303,6 +313,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
           registry.setDurableClientProvider(undefined);
           registry.setOutputBindingHandler(undefined);
           await bus.close();
+          for (const cleanup of cleanups) cleanup();
           restoreEnv();
         })();
         return stopping;
@@ -314,6 +325,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     await sbTriggers?.stop();
     await hub?.stop().catch(() => undefined);
     await bus.close();
+    for (const cleanup of cleanups) cleanup();
     restoreEnv();
     throw err;
   }

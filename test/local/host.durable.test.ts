@@ -42,7 +42,10 @@ describe('local host with the real task hub', () => {
     expect(host.hub).toBeDefined();
     const started = await fetch(`${host.url}/api/start/shoutThenWait`, { method: 'POST', body: 'hi there' });
     expect(started.status).toBe(202);
-    const { id } = (await started.json()) as { id: string };
+    const { id, statusQueryGetUri } = (await started.json()) as { id: string; statusQueryGetUri: string };
+    expect(statusQueryGetUri.startsWith(`${host.url}/runtime/webhooks/durabletask/instances/${id}`)).toBe(
+      true,
+    );
     await pollStatus(id, (s) => JSON.stringify(s.customStatus ?? null).includes('waiting'));
     expect(
       (

@@ -38,7 +38,7 @@ describe('SqliteQueue (embedded bus)', () => {
       deliveryCount: 1,
     });
     expect(got[1]!.body).toBe('text');
-    expect(Buffer.isBuffer(got[2]!.body) && [...(got[2]!.body)]).toEqual([1, 2, 3]);
+    expect(Buffer.isBuffer(got[2]!.body) && [...got[2]!.body]).toEqual([1, 2, 3]);
     expect(got[0]!.sequenceNumber).toBeLessThan(got[1]!.sequenceNumber);
     // locked messages are not delivered twice
     expect(await q.receive('jobs')).toEqual([]);
@@ -68,7 +68,7 @@ describe('SqliteQueue (embedded bus)', () => {
   });
 
   it('makes a message receivable again when its lock expires', async () => {
-    const q = open({ lockDurationMs: 400 });
+    const q = open({ lockDurationMs: 800 });
     await q.send('jobs', { body: 1, messageId: 'a' });
     const [first] = await q.receive('jobs');
     const [again] = await q.receive('jobs', { maxWaitMs: 2000 });
