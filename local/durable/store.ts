@@ -216,10 +216,12 @@ export class HubStore {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     claimOwnership(file);
     this.db = new Database(file);
-    // A process crash (kill -9) cannot lose committed data with a rollback journal even without
-    // fsync; synchronous=OFF only gives up durability across an OS crash or power loss, which a
-    // local development host accepts for speed.
-    this.db.exec('PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=OFF;');
+    // - locking_mode=EXCLUSIVE: one hub owns the file (claimOwnership), so the lock is taken once
+    //   instead of a lock-directory mkdir/rmdir per transaction in the wasm VFS.
+    // - A process crash (kill -9) cannot lose committed data with a rollback journal even without
+    //   fsync; synchronous=OFF only gives up durability across an OS crash or power loss, which a
+    //   local development host accepts for speed.
+    this.db.exec('PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=OFF;');
     this.db.exec(SCHEMA);
   }
 
