@@ -105,10 +105,18 @@ export function normalizeScript(input: unknown): CallerScript & { steps: CallerS
     throw new TypeError('caller script: pauseMs must be a number >= 0');
   if (s.callbackUri !== undefined && typeof s.callbackUri !== 'string')
     throw new TypeError('caller script: callbackUri must be a string');
-  const rawSteps = s.steps ?? [];
-  if (!Array.isArray(rawSteps)) throw new TypeError('caller script: steps must be an array');
-  const steps: CallerStep[] = rawSteps.map((raw: unknown, i) => {
-    const where = `caller script: steps[${i}]`;
+  return { ...(s as unknown as CallerScript), steps: normalizeSteps(s.steps, 'caller script') };
+}
+
+/**
+ * Checks a list of steps received as JSON (bare strings become `press` steps). `label` prefixes
+ * error messages. Throws `TypeError` saying which field of which step is wrong.
+ */
+export function normalizeSteps(input: unknown, label: string): CallerStep[] {
+  const rawSteps = input ?? [];
+  if (!Array.isArray(rawSteps)) throw new TypeError(`${label}: steps must be an array`);
+  return rawSteps.map((raw: unknown, i) => {
+    const where = `${label}: steps[${i}]`;
     if (typeof raw === 'string') {
       parseKeys(raw);
       return { type: 'press', keys: raw };
@@ -163,5 +171,31 @@ export function normalizeScript(input: unknown): CallerScript & { steps: CallerS
     }
     return st as unknown as CallerStep;
   });
-  return { ...(s as unknown as CallerScript), steps };
+}
+
+/**
+ * How the callee of the bot's next outbound call behaves (`sim.expectOutboundCall`): `accept`
+ * (default) after `afterMs` then runs `steps` like a caller; `decline` after `afterMs`; `noAnswer`
+ * rings until the ringing timeout.
+ */
+export interface CalleeScript {
+  answer?: 'accept' | 'decline' | 'noAnswer';
+  afterMs?: number;
+  steps?: (CallerStep | string)[];
+  pauseMs?: number;
+}
+
+/** Checks a callee script received as JSON. Throws `TypeError` naming the bad field. */
+export function normalizeCallee(input: unknown): CalleeScript & { steps: CallerStep[] } {
+  if (typeof input !== 'object' || input === null) throw new TypeError('callee script: expected an object');
+  const s = input as Record<string, unknown>;
+  if (s.answer !== undefined && !['accept', 'decline', 'noAnswer'].includes(s.answer as string)) {
+    throw new TypeError('callee script: answer must be accept, decline or noAnswer');
+  }
+  for (const k of ['afterMs', 'pauseMs']) {
+    const v = s[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0))
+      throw new TypeError(`callee script: ${k} must be a number >= 0`);
+  }
+  return { ...(s as CalleeScript), steps: normalizeSteps(s.steps, 'callee script') };
 }

@@ -11,7 +11,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SimClock } from './clock.js';
-import { normalizeScript, parseKeys, toneOf } from './caller-script.js';
+import { normalizeCallee, normalizeScript, parseKeys, toneOf } from './caller-script.js';
+import type { CalleeScript } from './caller-script.js';
 import type { CallerStep, DtmfKey } from './caller-script.js';
 import { GraphHttpError } from './graph-error.js';
 import { PromptError, generateRecordingWav, loadPrompt } from './media.js';
@@ -75,6 +76,7 @@ export interface CallOutcome {
     | 'rejected'
     | 'notAnswered'
     | 'keepAliveExpired'
+    | 'declined'
     | 'simulatorStopped';
   resultInfo: ResultInfo;
   /** Simulated ms since the call was placed. */
@@ -179,6 +181,7 @@ export const RESULTS = {
   recordSilence: () => rInfo(200, 8513, 'Action completed, silence timeout reached.'),
   recordInitialSilence: () => rInfo(400, 8510, 'Action failed, initial silence timeout reached.'),
   simulatorStopped: () => rInfo(500, 5500, 'The simulator was stopped.'),
+  declined: () => rInfo(603, 5200, 'The callee declined the call.'),
   keepAliveExpired: () =>
     rInfo(408, 5300, 'The call was ended: no keepAlive was received within the keep-alive interval.'),
 } as const;
@@ -402,6 +405,7 @@ export class GraphSimEngine {
   readonly #allRequests: RecordedRequest[] = [];
   readonly #recordings = new Map<string, { token: string; wav: Buffer }>();
   #stopped = false;
+  readonly #callees: (CalleeScript & { steps: CallerStep[] })[] = [];
 
   constructor(options: EngineOptions) {
     this.#o = options;
@@ -716,6 +720,14 @@ export class GraphSimEngine {
       call.scriptError = err instanceof Error ? err.message : String(err);
       call.log({ type: 'scriptError', message: call.scriptError });
     }
+  }
+
+  /**
+   * Queues how the callee of the bot's next outbound (non-meeting) call behaves; without one the
+   * callee answers after `outboundAnswerDelayMs`. Throws `TypeError` for an invalid script.
+   */
+  expectOutboundCall(input: unknown): void {
+    this.#callees.push(normalizeCallee(input));
   }
 
   /** The caller hangs up now (no-op on an ended call). */
@@ -1263,10 +1275,29 @@ export class GraphSimEngine {
     ];
     this.#calls.set(call.id, call);
     this.#notifyCall(call, 'updated', { state: 'establishing' });
-    this.#later(call, this.#o.outboundAnswerDelayMs, () => {
-      this.#establish(call);
-      if (isMeeting) this.#notifyRoster(call);
-    });
+    const callee = isMeeting ? undefined : this.#callees.shift();
+    const answer = callee?.answer ?? 'accept';
+    if (answer === 'accept') {
+      this.#later(call, callee?.afterMs ?? this.#o.outboundAnswerDelayMs, () => {
+        this.#establish(call);
+        if (isMeeting) this.#notifyRoster(call);
+        if (callee) call.scriptPromise = this.#runScript(call, callee.steps, callee.pauseMs ?? 1000);
+      });
+    } else if (answer === 'decline') {
+      this.#later(call, callee?.afterMs ?? this.#o.outboundAnswerDelayMs, () => {
+        call.log({ type: 'hangUp', by: 'caller', reason: 'callee declined' });
+        this.#terminate(call, 'declined', RESULTS.declined());
+      });
+    } else {
+      this.#later(call, this.#o.ringingTimeoutMs, () => {
+        call.log({
+          type: 'hangUp',
+          by: 'simulator',
+          reason: 'callee did not answer within the ringing timeout',
+        });
+        this.#terminate(call, 'notAnswered', RESULTS.notAnswered());
+      });
+    }
     return { ...call.resource(), state: 'establishing' };
   }
 

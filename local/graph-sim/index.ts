@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { createSimAuth } from './auth.js';
 import { createSimClock } from './clock.js';
 import type { SimClock } from './clock.js';
-import type { CallerScript } from './caller-script.js';
+import type { CalleeScript, CallerScript } from './caller-script.js';
 import { GraphSimEngine } from './engine.js';
 import type { RecordedRequest, SimCall } from './engine.js';
 import { FaultInjector } from './faults.js';
@@ -30,7 +30,7 @@ export type { SimClock } from './clock.js';
 export { FaultInjector } from './faults.js';
 export type { NotificationFault, RequestFault } from './faults.js';
 export { parseKeys, toneOf } from './caller-script.js';
-export type { CallerScript, CallerStep, DtmfKey } from './caller-script.js';
+export type { CalleeScript, CallerScript, CallerStep, DtmfKey } from './caller-script.js';
 export { RESULTS } from './engine.js';
 export type {
   CallOutcome,
@@ -109,6 +109,11 @@ export interface GraphSimulator {
   notificationIssuer: string;
   /** Places an incoming call from a scripted caller. Rejects with `TypeError` for an invalid script or no callback URI. */
   placeCall(script: CallerScript): Promise<SimCall>;
+  /**
+   * Queues how the callee of the bot's next outbound call behaves (`answer: accept|decline|noAnswer`,
+   * `afterMs`, caller-like `steps`); default: answers after `outboundAnswerDelayMs`. Throws `TypeError` for a bad script.
+   */
+  expectOutboundCall(script: CalleeScript): void;
   /** Every call so far (incoming and outgoing), in order. */
   calls(): SimCall[];
   /** One call by id. */
@@ -190,6 +195,7 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     openIdConfigurationUrl: `${url}/v1/.well-known/OpenIdConfiguration`,
     notificationIssuer: 'https://api.botframework.com',
     placeCall: (script) => Promise.resolve().then(() => engine.placeCall(script)),
+    expectOutboundCall: (script) => engine.expectOutboundCall(script),
     calls: () => engine.calls(),
     call: (id) => engine.call(id),
     requests: (callId) => engine.requests(callId),

@@ -394,6 +394,10 @@ export function buildSimServer(deps: SimServerDeps): FastifyInstance {
     engine.callerHangsUp(req.params.id);
     return reply.code(204).send();
   });
+  app.post('/sim/outbound', (req, reply) => {
+    engine.expectOutboundCall(req.body);
+    return reply.code(204).send();
+  });
   app.get('/sim/requests', () => ({ value: engine.requests() }));
   app.post('/sim/faults', (req) => {
     const b = (req.body ?? {}) as { clear?: unknown; requests?: unknown; notifications?: unknown };

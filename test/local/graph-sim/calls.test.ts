@@ -741,3 +741,57 @@ describe('prompt sources', () => {
     await new Promise<void>((resolve) => web.close(() => resolve()));
   });
 });
+
+describe('outbound callees', () => {
+  it('follows queued callee scripts: accept with key presses, decline, no answer', async () => {
+    await sim.stop();
+    sim = await startGraphSimulator({
+      botAppId: BOT,
+      botClientSecret: SECRET,
+      defaultCallbackUri: hook.url,
+      clock: createSimClock({ speed: 50 }),
+      ringingTimeoutMs: 20_000,
+    });
+    g = graph(sim.graphBaseUrl, await getToken(sim.tokenEndpoint, BOT, SECRET));
+    const create = () =>
+      g('POST', '/communications/calls', {
+        ...fixture('request-create-call-pstn-service-hosted-media.json'),
+        callbackUri: hook.url,
+      });
+    sim.expectOutboundCall({
+      answer: 'accept',
+      afterMs: 300,
+      steps: [{ type: 'waitForPrompt', n: 1 }, '42'],
+    });
+    sim.expectOutboundCall({ answer: 'decline', afterMs: 500 });
+    sim.expectOutboundCall({ answer: 'noAnswer' });
+    expect(() => sim.expectOutboundCall({ answer: 'maybe' as 'accept' })).toThrow(
+      /answer must be accept, decline or noAnswer/,
+    );
+
+    const a = (await create()).body.id as string;
+    await waitFor(() => stateNotes(a).includes('established'), 5000, 'accepted');
+    await g('POST', `/communications/calls/${a}/subscribeToTone`, {});
+    await g('POST', `/communications/calls/${a}/playPrompt`, { prompts: [{ text: 'Your code please' }] });
+    await waitFor(
+      () => notificationsFor(a).filter((n) => n.resourceData.toneInfo).length === 2,
+      5000,
+      'callee keys',
+    );
+    expect(
+      notificationsFor(a)
+        .filter((n) => n.resourceData.toneInfo)
+        .map((n) => n.resourceData.toneInfo.tone),
+    ).toEqual(['tone4', 'tone2']);
+
+    const d = (await create()).body.id as string;
+    expect((await sim.call(d)!.ended()).reason).toBe('declined');
+    const n = (await create()).body.id as string;
+    const outcome = await sim.call(n)!.ended();
+    expect(outcome.reason).toBe('notAnswered');
+    expect(outcome.at).toBeGreaterThanOrEqual(20_000);
+    // The queue is used up: the next callee answers by default.
+    const e = (await create()).body.id as string;
+    await waitFor(() => stateNotes(e).includes('established'), 5000, 'default answer');
+  });
+});
