@@ -239,6 +239,13 @@ describe('Durable patterns on the local task hub', () => {
     expect(r.status).toBe(410);
   });
 
+  it('an unsupported action (durable entities) fails the instance with a clear message', async () => {
+    const id = await h.client.startNew('usesEntity');
+    const inst = await done(id);
+    expect(inst.status).toBe('Failed');
+    expect(JSON.parse(inst.output ?? 'null')).toContain('does not support callEntity');
+  });
+
   it('nondeterminism: a replay that schedules a different activity fails the instance with a clear error', async () => {
     useActivityB(false);
     const id = await h.client.startNew('nondeterministic');
