@@ -27,6 +27,7 @@ import { createServiceBusOutputHandler, unsupportedBindings } from './functions-
 import type { FunctionRegistry } from './functions-host/registry.js';
 import {
   startServiceBusTriggers,
+  DEFAULT_MAX_AUTO_LOCK_RENEWAL_MS,
   DEFAULT_MAX_CONCURRENT_CALLS,
   type ServiceBusTriggers,
 } from './functions-host/service-bus-trigger.js';
@@ -85,6 +86,7 @@ export interface HostJson {
       maxConcurrentOrchestratorFunctions?: number;
     };
     serviceBus?: {
+      maxAutoLockRenewalDuration?: string;
       messageHandlerOptions?: { maxConcurrentCalls?: number };
       maxConcurrentCalls?: number;
       maxMessageBatchSize?: number;
@@ -216,6 +218,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   const bus = new SqliteQueue({
     file: path.join(settings.dataDir, 'bus.sqlite'),
     maxDeliveryCount: intSetting(settings, 'SWITCHBOARD_SERVICEBUS_MAX_DELIVERY_COUNT', 10),
+    lockDurationMs: intSetting(settings, 'SWITCHBOARD_SERVICEBUS_LOCK_DURATION_MS', 60_000),
   });
 
   registry.setOutputBindingHandler(createServiceBusOutputHandler(bus));
@@ -291,6 +294,9 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
         sbOpts?.maxConcurrentCalls ??
         DEFAULT_MAX_CONCURRENT_CALLS,
       ...(sbOpts?.maxMessageBatchSize ? { maxMessageBatchSize: sbOpts.maxMessageBatchSize } : {}),
+      lockDurationMs: bus.lockDurationMs,
+      maxAutoLockRenewalMs:
+        parseFunctionTimeout(sbOpts?.maxAutoLockRenewalDuration) ?? DEFAULT_MAX_AUTO_LOCK_RENEWAL_MS,
     });
 
     let stopping: Promise<void> | undefined;

@@ -354,6 +354,15 @@ export class SqliteQueue implements QueuePort {
     }
   }
 
+  renewLock(queue: string, message: ReceivedQueueMessage): Promise<Date> {
+    return attempt(() => {
+      const row = this.#locked(queue, message);
+      const until = Date.now() + this.lockDurationMs;
+      this.#db.run(`UPDATE bus_messages SET locked_until = ? WHERE seq = ?`, [until, num(row.seq)]);
+      return new Date(until);
+    });
+  }
+
   deadLetter(queue: string, message: ReceivedQueueMessage, options: DeadLetterOptions = {}): Promise<void> {
     return attempt(() => {
       const row = this.#locked(queue, message);

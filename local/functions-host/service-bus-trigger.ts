@@ -5,7 +5,8 @@
  * throws (`autoCompleteMessages`), so the queue redelivers it with `deliveryCount` + 1 and
  * dead-letters it after its max delivery count; up to `maxConcurrentCalls` (host.json
  * `extensions.serviceBus.messageHandlerOptions.maxConcurrentCalls`, default 16) messages per
- * function at once. Trigger metadata carries MessageId, DeliveryCount, EnqueuedTimeUtc,
+ * function at once; the lock is renewed while the function runs, up to `maxAutoLockRenewalDuration`
+ * (default 5 minutes). Trigger metadata carries MessageId, DeliveryCount, EnqueuedTimeUtc,
  * SequenceNumber, LockToken, ContentType, CorrelationId, Subject/Label, SessionId and
  * ApplicationProperties/UserProperties, which the library camel-cases.
  * Topics (`topicName`/`subscriptionName`) read `<topic>/Subscriptions/<subscription>`.
@@ -19,6 +20,9 @@ import type { FunctionRegistry, RegisteredFunction } from './registry.js';
 
 /** Default `maxConcurrentCalls` of the Service Bus extension (per function, per instance). */
 export const DEFAULT_MAX_CONCURRENT_CALLS = 16;
+
+/** Default `maxAutoLockRenewalDuration` of the Service Bus extension (5 minutes), ms. */
+export const DEFAULT_MAX_AUTO_LOCK_RENEWAL_MS = 300_000;
 
 /** Default `maxMessageBatchSize` of the Service Bus extension (for `cardinality: 'many'`). */
 export const DEFAULT_MAX_MESSAGE_BATCH_SIZE = 1000;
@@ -107,6 +111,10 @@ export interface ServiceBusTriggerOptions {
   queue: QueuePort;
   /** Per function (default 16). */
   maxConcurrentCalls?: number;
+  /** The queue's lock duration in ms (default 60 000); locks are renewed at half of it. */
+  lockDurationMs?: number;
+  /** How long locks are renewed for one invocation, ms (host.json `maxAutoLockRenewalDuration`, default 5 min). */
+  maxAutoLockRenewalMs?: number;
   /** Largest batch for `cardinality: 'many'` functions (default 1000). */
   maxMessageBatchSize?: number;
   /** How long one receive waits before checking for stop, ms (default 1000). */
@@ -137,6 +145,23 @@ export function startServiceBusTriggers(options: ServiceBusTriggerOptions): Serv
     let ok = false;
     const first = messages[0];
     if (!first) return;
+    // Auto lock renewal while the function runs (the extension's maxAutoLockRenewalDuration).
+    const renewEvery = Math.max(50, Math.floor((options.lockDurationMs ?? 60_000) / 2));
+    const renewUntil = Date.now() + (options.maxAutoLockRenewalMs ?? DEFAULT_MAX_AUTO_LOCK_RENEWAL_MS);
+    const renewer = setInterval(() => {
+      if (Date.now() > renewUntil) return;
+      for (const m of messages) {
+        queue
+          .renewLock(entity, m)
+          .catch((err: unknown) =>
+            registry.log(
+              'warning',
+              'system',
+              `Renewing the lock on ${m.messageId} failed: ${ensureError(err).message}`,
+            ),
+          );
+      }
+    }, renewEvery);
     try {
       if (many)
         await registry.invoke(
@@ -156,6 +181,8 @@ export function startServiceBusTriggers(options: ServiceBusTriggerOptions): Serv
         'system',
         `Service Bus function "${fn.name}" failed for ${what}: ${ensureError(err).message}`,
       );
+    } finally {
+      clearInterval(renewer);
     }
     for (const message of messages) {
       try {

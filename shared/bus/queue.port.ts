@@ -88,6 +88,11 @@ export interface QueuePort {
   complete(queue: string, message: ReceivedQueueMessage): Promise<void>;
   /** Releases the lock so the message is delivered again (its delivery count grows). */
   abandon(queue: string, message: ReceivedQueueMessage): Promise<void>;
+  /**
+   * Extends the peek-lock of a message still being processed; resolves with the new lock expiry.
+   * Errors: `BUS.LOCK_LOST` when the lock already expired or the message was settled.
+   */
+  renewLock(queue: string, message: ReceivedQueueMessage): Promise<Date>;
   /** Moves the message to the dead-letter queue {@link deadLetterQueueName}. */
   deadLetter(queue: string, message: ReceivedQueueMessage, options?: DeadLetterOptions): Promise<void>;
   /** Releases connections/files. */

@@ -181,6 +181,16 @@ export class ServiceBusQueue implements QueuePort {
     await receiver.abandonMessage(m);
   }
 
+  async renewLock(_queue: string, message: ReceivedQueueMessage): Promise<Date> {
+    const entry = message.lockToken ? this.#locked.get(message.lockToken) : undefined;
+    if (!entry) {
+      throw new AppError('BUS.LOCK_LOST', `Message ${message.messageId} is not locked by this receiver.`, {
+        metadata: { messageId: message.messageId },
+      });
+    }
+    return entry.receiver.renewMessageLock(entry.message);
+  }
+
   async deadLetter(
     _queue: string,
     message: ReceivedQueueMessage,

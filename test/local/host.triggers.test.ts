@@ -17,6 +17,7 @@ let app: {
   ticks: { isPastDue: boolean; next: string }[];
   received: { body: unknown; meta: Record<string, unknown> }[];
   batches: { bodies: unknown[]; meta: Record<string, unknown> }[];
+  slowDeliveries: number[];
 };
 
 async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
@@ -32,7 +33,10 @@ beforeAll(async () => {
     entry,
     port: 0,
     dataDir: path.join(tmp, 'data'),
-    settings: { SWITCHBOARD_SERVICEBUS_MAX_DELIVERY_COUNT: '3' },
+    settings: {
+      SWITCHBOARD_SERVICEBUS_MAX_DELIVERY_COUNT: '3',
+      SWITCHBOARD_SERVICEBUS_LOCK_DURATION_MS: '300',
+    },
   });
   host.registry.setLogSink(() => undefined);
   app = await import('../fixtures/apps/triggers/index.js');
@@ -87,6 +91,15 @@ describe('local host: Service Bus queue trigger on the embedded bus', () => {
       deadLetterReason: 'MaxDeliveryCountExceeded',
     });
     expect(host.bus.count('jobs')).toBe(0);
+  });
+});
+
+describe('local host: Service Bus lock renewal', () => {
+  it('renews the lock while a function outlives the lock duration, so the message is not redelivered', async () => {
+    await host.bus.send('slow-jobs', { body: { slow: true }, messageId: 'slow-1' });
+    await waitFor(() => app.slowDeliveries.length > 0);
+    await waitFor(() => host.bus.count('slow-jobs') === 0, 5000);
+    expect(app.slowDeliveries).toEqual([1]);
   });
 });
 
