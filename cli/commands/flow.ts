@@ -13,9 +13,8 @@ import type { Command } from 'commander';
 import { AppError } from '../../shared/errors/app-error.js';
 import { runScenarios } from '../../shared/flow/flow-test.js';
 import { toDot, toMermaid } from '../../shared/flow/graph.js';
-import { expandFlowPaths, loadFlowFile, loadNumbersFile, readText } from '../../shared/flow/node/load.js';
+import { expandFlowPaths, loadFlowFile, loadNumbersFile, loadTestFile } from '../../shared/flow/node/load.js';
 import type { FlowIssue } from '../../shared/flow/parse.js';
-import { validateTestFileSource } from '../../shared/flow/validate.js';
 
 const out = (s: string): void => void process.stdout.write(s);
 
@@ -29,7 +28,7 @@ function validateFiles(files: readonly string[], allowedHosts: string[]): FlowIs
   for (const f of files) {
     const b = basename(f);
     if (/^numbers\.ya?ml$/i.test(b)) issues.push(...loadNumbersFile(f).issues);
-    else if (/\.test\.ya?ml$/i.test(b)) issues.push(...validateTestFileSource(readText(f), f).issues);
+    else if (/\.test\.ya?ml$/i.test(b)) issues.push(...loadTestFile(f).issues);
     else issues.push(...loadFlowFile(f, { allowedHosts }).issues);
   }
   return issues;

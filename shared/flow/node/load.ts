@@ -160,3 +160,22 @@ export function loadNumbersFile(file: string): { numbers?: Record<string, string
   }
   return validateNumbersSource(readText(file), file, ids);
 }
+
+/**
+ * Validates a `*.test.yaml` file; when its flow (the `flow:` field, else the same name without
+ * `.test`) exists and is valid, also checks that the scenarios name its steps and prompts.
+ */
+export function loadTestFile(file: string): { issues: FlowIssue[]; scenarios: Scenario[] } {
+  const text = readText(file);
+  const first = validateTestFileSource(text, file);
+  const stem = basename(file).replace(/\.test\.ya?ml$/i, '');
+  const candidates =
+    first.flowPath !== undefined
+      ? [join(dirname(file), first.flowPath)]
+      : ['.yaml', '.yml', '.json'].map((e) => join(dirname(file), stem + e));
+  const flowFile = candidates.find((c) => existsSync(c));
+  const flow =
+    flowFile === undefined ? undefined : validateFlowSource(readText(flowFile), { file: flowFile }).flow;
+  const res = flow ? validateTestFileSource(text, file, flow) : first;
+  return { issues: res.issues, scenarios: res.tests ?? [] };
+}

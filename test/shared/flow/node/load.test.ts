@@ -10,6 +10,7 @@ import {
   expandFlowPaths,
   loadFlowFile,
   loadNumbersFile,
+  loadTestFile,
   testFileFor,
 } from '../../../../shared/flow/node/load.js';
 import { flowYaml } from '../helpers.js';
@@ -80,5 +81,18 @@ describe('loadFlowFile', () => {
       'FLOW.UNKNOWN_FLOW',
     ]);
     expect(() => expandFlowPaths([join(dir, 'missing')])).toThrow(/no such file/);
+  });
+});
+
+describe('loadTestFile', () => {
+  it('checks scenarios against the flow beside the test file', () => {
+    writeFileSync(
+      join(dir, 'main.test.yaml'),
+      'tests:\n  - name: beside\n    expect: { path: [start, nowhere] }\n',
+    );
+    const r = loadTestFile(join(dir, 'main.test.yaml'));
+    expect(r.issues).toMatchObject([{ code: 'FLOW.TEST_UNKNOWN_STEP', line: 3, col: 29 }]);
+    writeFileSync(join(dir, 'orphan.test.yaml'), 'tests:\n  - name: x\n    expect: { path: [anything] }\n');
+    expect(loadTestFile(join(dir, 'orphan.test.yaml')).issues).toEqual([]);
   });
 });
