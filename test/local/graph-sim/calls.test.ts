@@ -795,3 +795,35 @@ describe('outbound callees', () => {
     await waitFor(() => stateNotes(e).includes('established'), 5000, 'default answer');
   });
 });
+
+describe('caller behaviour', () => {
+  it('stays silent, then hangs up during the next prompt: the prompt is cut and never completes', async () => {
+    const long = writeWav(dir, 'long.wav', 10_000);
+    const call = await answered({
+      from: '+14255550100',
+      to: '+18005550199',
+      steps: [
+        { type: 'silence', ms: 3000 },
+        { type: 'hangUp', when: 'duringNextPrompt', afterMs: 400 },
+      ],
+    });
+    await waitFor(() => call.state === 'established', 5000, 'established');
+    // Wait past the silence so the prompt is "the next" one for the hang-up step.
+    await waitFor(() => call.transcript.some((e) => e.type === 'silence'), 5000, 'silence');
+    await sim.clock.sleep(3500);
+    await g('POST', `/communications/calls/${call.id}/playPrompt`, {
+      clientContext: 'cut',
+      prompts: [{ mediaInfo: { uri: long } }],
+    });
+    const outcome = await call.ended();
+    expect(outcome.reason).toBe('callerHungUp');
+    const started = call.transcript.find((e) => e.type === 'promptStarted')!;
+    expect(outcome.at - started.at).toBeGreaterThanOrEqual(400);
+    expect(outcome.at - started.at).toBeLessThan(10_000);
+    expect(call.transcript.find((e) => e.type === 'promptFinished')).toMatchObject({ interrupted: true });
+    expect(call.transcript.find((e) => e.type === 'silence')).toMatchObject({ ms: 3000 });
+    await sim.notificationsIdle(call.id);
+    expect(notificationsFor(call.id).some((n) => n.resourceData.clientContext === 'cut')).toBe(false);
+    expect(call.scriptError).toBeUndefined();
+  });
+});
