@@ -9,7 +9,8 @@
  *   `<dataDir>/timers.json`; an occurrence missed while the host was down fires once at start with
  *   `isPastDue: true`;
  * - one invocation of a timer function at a time: the next occurrence is computed after the
- *   previous invocation ends.
+ *   previous invocation ends;
+ * - a registered `retry` policy (fixed delay or exponential backoff) retries a failed invocation.
  * The payload is the host's JSON (`{Schedule:{AdjustForDST}, ScheduleStatus:{Last,Next,LastUpdated},
  * IsPastDue}`), which the library camel-cases into its `Timer` type.
  */
@@ -18,6 +19,7 @@ import path from 'node:path';
 import { CronExpressionParser } from 'cron-parser';
 import { AppError, ensureError } from '../../shared/errors/app-error.js';
 import type { FunctionRegistry, RegisteredFunction } from './registry.js';
+import { invokeWithRetry } from './retry.js';
 
 /** Longest single `setTimeout` delay Node accepts (ms). */
 const MAX_DELAY_MS = 2_147_483_647;
@@ -168,7 +170,13 @@ export function startTimerTriggers(options: TimerTriggerOptions): TimerTriggers 
     const next = schedule.next(now);
     const status = { last: previous?.last ? new Date(previous.last) : undefined, next, lastUpdated: now };
     try {
-      await registry.invoke(fn.name, { json: timerPayload(status, isPastDue) });
+      await invokeWithRetry(
+        registry,
+        fn.name,
+        { json: timerPayload(status, isPastDue) },
+        undefined,
+        () => stopped,
+      );
     } catch (err) {
       registry.log('error', 'system', `Timer function "${fn.name}" failed: ${ensureError(err).message}`);
     }

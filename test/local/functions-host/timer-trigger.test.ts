@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadApp } from '../../../local/functions-host/load-app.js';
+import { retryDelayMs } from '../../../local/functions-host/retry.js';
 import {
   parseTimerSchedule,
   startTimerTriggers,
@@ -64,12 +65,25 @@ describe('parseTimerSchedule', () => {
   });
 });
 
+describe('retryDelayMs', () => {
+  it('follows fixed delay and capped exponential backoff', () => {
+    expect(retryDelayMs({ retryStrategy: 'fixedDelay', delayInterval: { seconds: 2 } }, 5)).toBe(2000);
+    const exp = {
+      retryStrategy: 'exponentialBackoff',
+      minimumInterval: { seconds: 1 },
+      maximumInterval: { seconds: 10 },
+    };
+    expect([0, 1, 2, 3, 4].map((n) => retryDelayMs(exp, n))).toEqual([1000, 2000, 4000, 8000, 10000]);
+  });
+});
+
 describe('startTimerTriggers schedule monitor', () => {
   it('fires an occurrence missed while the host was down once at start, with isPastDue', async () => {
     const registry = await loadApp(entry);
     registry.setLogSink(() => undefined);
     const app = (await import('../../fixtures/apps/triggers/index.js')) as {
       ticks: { isPastDue: boolean }[];
+      retryAttempts: (number | undefined)[];
     };
     fs.writeFileSync(
       path.join(tmp, 'timers.json'),
@@ -83,12 +97,17 @@ describe('startTimerTriggers schedule monitor', () => {
     );
     const timers = startTimerTriggers({ registry, dataDir: tmp });
     try {
-      expect(timers.functions).toEqual(['everySecond']);
+      expect(timers.functions).toEqual(['everySecond', 'retryingTimer']);
       const deadline = Date.now() + 3000;
       while (app.ticks.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       expect(app.ticks[0]?.isPastDue).toBe(true);
       while (app.ticks.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       expect(app.ticks[1]?.isPastDue).toBe(false);
+      // runOnStartup timer with a fixedDelay retry policy: fails twice, succeeds on the third attempt.
+      while (app.retryAttempts.length < 3 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(app.retryAttempts).toEqual([0, 1, 2]);
     } finally {
       await timers.stop();
     }
