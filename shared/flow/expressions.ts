@@ -47,9 +47,13 @@ export type ExpressionProblem = {
   message: string;
 };
 
-/** Checks `expr` against `env` (syntax, declared variables, types). `undefined` when fine. */
-export function checkExpression(env: Environment, expr: string): ExpressionProblem | undefined {
-  let res: { valid: boolean; error?: { name?: string; message?: string } };
+/** Checks `expr` against `env` (syntax, declared variables, types; `expectBool` for conditions). `undefined` when fine. */
+export function checkExpression(
+  env: Environment,
+  expr: string,
+  expectBool = false,
+): ExpressionProblem | undefined {
+  let res: { valid: boolean; type?: string; error?: { name?: string; message?: string } };
   try {
     res = env.check(expr);
   } catch (err) {
@@ -58,7 +62,14 @@ export function checkExpression(env: Environment, expr: string): ExpressionProbl
       message: firstLine(err instanceof Error ? err.message : String(err)),
     };
   }
-  if (res.valid) return undefined;
+  if (res.valid) {
+    if (expectBool && res.type !== undefined && res.type !== 'bool' && res.type !== 'dyn')
+      return {
+        code: 'FLOW.EXPRESSION_TYPE',
+        message: `a condition must be true or false, this is ${res.type}`,
+      };
+    return undefined;
+  }
   const msg = firstLine(res.error?.message ?? 'invalid expression');
   if (res.error?.name === 'ParseError') return { code: 'FLOW.EXPRESSION_SYNTAX', message: msg };
   if (/^Unknown variable/i.test(msg)) return { code: 'FLOW.UNDECLARED_VARIABLE', message: msg };

@@ -44,7 +44,11 @@ export function reachable(flow: Flow, edges = flowEdges(flow)): Set<string> {
 /** Steps from which the call can end (reach a step that can end it by itself, or a dangling reference). */
 export function canEnd(flow: Flow, edges = flowEdges(flow)): Set<string> {
   const rev = new Map<string, string[]>();
-  for (const e of edges) if (flow.steps[e.to]) (rev.get(e.to) ?? rev.set(e.to, []).get(e.to)!).push(e.from);
+  // A step's generic `error` branch is for Graph failures, not a way out in normal operation.
+  const normal = (e: FlowEdge): boolean =>
+    !(e.label === 'error' && flow.steps[e.from]?.type !== 'httpRequest');
+  for (const e of edges)
+    if (flow.steps[e.to] && normal(e)) (rev.get(e.to) ?? rev.set(e.to, []).get(e.to)!).push(e.from);
   const ok = new Set<string>();
   // Edges to missing steps are reported as UNKNOWN_STEP; do not pile CANNOT_END on top of them.
   const dangling = new Set(edges.filter((e) => !flow.steps[e.to]).map((e) => e.from));

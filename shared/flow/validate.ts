@@ -217,7 +217,11 @@ export function validateFlowValue(
       add(e.path, 'error', 'FLOW.UNKNOWN_STEP', `step "${e.to}" does not exist`);
 
   const env = celEnvironment(flowVariableNames(flow));
-  const checkExpr = (path: (string | number)[], source: string, kind: 'expression' | 'template'): void => {
+  const checkExpr = (
+    path: (string | number)[],
+    source: string,
+    kind: 'expression' | 'condition' | 'template',
+  ): void => {
     const exprs: string[] = [];
     if (kind === 'template') {
       const t = templateParts(source);
@@ -225,7 +229,7 @@ export function validateFlowValue(
       for (const p of t.parts) if (typeof p !== 'string') exprs.push(p.expr);
     } else exprs.push(source);
     for (const x of exprs) {
-      const p = checkExpression(env, x);
+      const p = checkExpression(env, x, kind === 'condition');
       if (p)
         add(path, 'error', p.code, `${kind} "${x.length > 60 ? `${x.slice(0, 60)}…` : x}": ${p.message}`);
     }

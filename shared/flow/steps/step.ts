@@ -39,7 +39,7 @@ export interface Edge {
 /** What a step refers to, for the validator: prompts, CEL expressions/templates, variables written. */
 export interface StepRefs {
   prompts: { path: DocPath; name: string }[];
-  expressions: { path: DocPath; source: string; kind: 'expression' | 'template' }[];
+  expressions: { path: DocPath; source: string; kind: 'expression' | 'condition' | 'template' }[];
   writes: string[];
 }
 

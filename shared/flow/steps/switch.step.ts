@@ -21,7 +21,7 @@ export const switchStep: StepHandler<'switch'> = {
     expressions: s.cases.map((c, i) => ({
       path: ['steps', name, 'cases', i, 'when'],
       source: c.when,
-      kind: 'expression' as const,
+      kind: 'condition' as const,
     })),
     writes: [],
   }),

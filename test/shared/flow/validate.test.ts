@@ -180,6 +180,31 @@ describe('validateFlowSource', () => {
     expect(d).toContain('FLOW.STUCK_CYCLE');
   });
 
+  it('a condition must be boolean', () => {
+    const yaml = flowYaml(
+      `${good}  s:\n    type: switch\n    cases: [{ when: '"yes"', next: bye }]\n    default: bye\n`,
+    );
+    expect(issues(yaml).find((i) => i.code === 'FLOW.EXPRESSION_TYPE')?.message).toContain(
+      'must be true or false',
+    );
+  });
+
+  it("a step's error branch is not a way out of a loop in normal operation", () => {
+    const yaml = flowYaml(`  start:
+    type: play
+    prompts: [hello]
+    next: again
+    error: bye
+  again:
+    type: play
+    prompts: [menu]
+    next: start
+  bye:
+    type: hangup
+`);
+    expect(codes(yaml)).toContain('FLOW.STUCK_CYCLE');
+  });
+
   it('a loop through a menu with a way out is fine; an automatic loop is a warning', () => {
     const loop = flowYaml(
       `  start:
