@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import {
   SignJWT,
   decodeJwt,
+  decodeProtectedHeader,
   exportJWK,
   generateKeyPair,
   importX509,
@@ -124,13 +125,19 @@ export async function createSimAuth(options: SimAuthOptions): Promise<SimAuth> {
   const accessLifetime = options.accessTokenLifetimeSec ?? 3599;
   const notifLifetime = options.notificationTokenLifetimeSec ?? 3600;
   const stsIssuer = (tenant: string): string => `https://sts.windows.net/${tenant}/`;
-  let assertionKey: CryptoKey | undefined;
-  if (options.botCertificatePem !== undefined) {
-    const pem = options.botCertificatePem;
-    assertionKey = pem.includes('BEGIN CERTIFICATE')
-      ? await importX509(pem, 'RS256')
-      : await importSPKI(pem, 'RS256');
-  }
+  // Entra accepts RS256 and PS256 assertions (MSAL signs PS256 when given a SHA-256 thumbprint).
+  const assertionKeys = new Map<string, CryptoKey>();
+  const pem = options.botCertificatePem;
+  const assertionKey = async (alg: string): Promise<CryptoKey | undefined> => {
+    if (pem === undefined) return undefined;
+    if (alg !== 'RS256' && alg !== 'PS256') throw new Error(`unsupported assertion algorithm ${alg}`);
+    let key = assertionKeys.get(alg);
+    if (!key) {
+      key = pem.includes('BEGIN CERTIFICATE') ? await importX509(pem, alg) : await importSPKI(pem, alg);
+      assertionKeys.set(alg, key);
+    }
+    return key;
+  };
 
   async function checkAssertion(
     assertion: string,
@@ -138,8 +145,9 @@ export async function createSimAuth(options: SimAuthOptions): Promise<SimAuth> {
     clientId: string,
   ): Promise<string | undefined> {
     try {
-      const claims = assertionKey
-        ? (await jwtVerify(assertion, assertionKey, { audience: tokenEndpoint, clockTolerance: 300 })).payload
+      const key = await assertionKey(decodeProtectedHeader(assertion).alg ?? 'none');
+      const claims = key
+        ? (await jwtVerify(assertion, key, { audience: tokenEndpoint, clockTolerance: 300 })).payload
         : decodeJwt(assertion);
       if (claims.iss !== clientId || claims.sub !== clientId) return 'iss and sub must be the client id.';
       const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];

@@ -186,3 +186,29 @@ it('the production client retries the simulated 429 after Retry-After and then s
   expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(1000);
   await call.waitForState('established');
 });
+
+it('MSAL with a certificate credential: the signed client_assertion is verified against the configured key', async () => {
+  const { generateKeyPairSync } = await import('node:crypto');
+  const good = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  await sim.stop();
+  sim = await startGraphSimulator({
+    botAppId: BOT,
+    botCertificatePem: good.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    defaultCallbackUri: hook.url,
+  });
+  const provider = (key: typeof good) =>
+    createMsalTokenProvider({
+      tenantId: sim.tenantId,
+      clientId: BOT,
+      certificate: {
+        thumbprintSha256: 'ab'.repeat(32),
+        privateKey: key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      },
+      authority: sim.authorityHost,
+      authorityMetadata: sim.authorityMetadata,
+    });
+  const token = await provider(good).getToken();
+  expect(token.split('.')).toHaveLength(3);
+  await expect(provider(other).getToken()).rejects.toThrow(/700027|invalid_client/);
+});
