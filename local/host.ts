@@ -71,6 +71,11 @@ export interface LocalHost {
   /** The embedded Service Bus (`<dataDir>/bus.sqlite`). */
   readonly bus: SqliteQueue;
   readonly settings: LocalSettings;
+  /**
+   * One line per function, as Core Tools prints them at startup: HTTP functions with methods and
+   * URL (`hello: [GET,POST] http://127.0.0.1:7071/api/hello/{name?}`), others with their trigger type.
+   */
+  functionListing(): string[];
   /** Graceful stop: HTTP first, then timers and bus receivers, the hub, in-flight invocations. */
   stop(): Promise<void>;
 }
@@ -145,6 +150,21 @@ export function resolveDefaultEntry(projectDir: string): string {
   if (fs.existsSync(source)) return source;
   if (fs.existsSync(built)) return built;
   throw new AppError('HOST.NO_ENTRY', `Neither ${source} nor ${built} exists (package.json main "${main}").`);
+}
+
+/** Core Tools-style listing of the registry's functions (see {@link LocalHost.functionListing}). */
+export function listFunctions(registry: FunctionRegistry, origin: string, routePrefix: string): string[] {
+  const prefix = routePrefix.replace(/^\/+|\/+$/g, '');
+  return registry.functions().map((f) => {
+    const b = f.trigger.binding;
+    if (b.type.toLowerCase() !== 'httptrigger') return `${f.name}: ${b.type}`;
+    const route = (typeof b.route === 'string' && b.route !== '' ? b.route : f.name).replace(/^\/+/, '');
+    const methods =
+      Array.isArray(b.methods) && b.methods.length > 0
+        ? (b.methods as unknown[]).map((m) => String(m).toUpperCase()).join(',')
+        : 'ALL';
+    return `${f.name}: [${methods}] ${origin}/${prefix ? `${prefix}/` : ''}${route}`;
+  });
 }
 
 function hasDurableFunctions(registry: FunctionRegistry): boolean {
@@ -233,6 +253,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
   }
 
   const cleanups: (() => void)[] = [];
+  const routePrefix = hostJson.extensions?.http?.routePrefix ?? 'api';
   let hub: HostedDurableHub | undefined;
   let http: HttpServer | undefined;
   let timers: TimerTriggers | undefined;
@@ -241,7 +262,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
     const keysSetting = settings.values.FUNCTIONS_KEYS ?? process.env.FUNCTIONS_KEYS ?? '';
     http = createHttpServer({
       registry,
-      routePrefix: hostJson.extensions?.http?.routePrefix ?? 'api',
+      routePrefix,
       keys: {
         functionKeys: keysSetting
           .split(',')
@@ -308,6 +329,7 @@ export async function startLocalHost(options: LocalHostOptions = {}): Promise<Lo
       hub,
       bus,
       settings,
+      functionListing: () => listFunctions(registry, origin, routePrefix),
       stop(): Promise<void> {
         stopping ??= (async () => {
           await started.http.close();

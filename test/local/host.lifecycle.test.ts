@@ -30,6 +30,8 @@ describe('local host lifecycle', () => {
     const b = await startLocalHost({ entry, port: 0, dataDir: path.join(tmp, 'b') });
     try {
       expect(a.port).not.toBe(b.port);
+      expect(a.functionListing()).toContain(`hello: [GET] ${a.url}/api/hello/{name?}`);
+      expect(a.functionListing()).toContain(`defaultRoute: [GET] ${a.url}/api/defaultRoute`);
       expect((await fetch(`${a.url}/api/hello/a`)).status).toBe(200);
       expect((await fetch(`${b.url}/api/hello/b`)).status).toBe(200);
       expect(fs.existsSync(path.join(tmp, 'a', 'bus.sqlite'))).toBe(true);
