@@ -166,7 +166,7 @@ describe('incoming call, answer, prompt, tones, hang-up', () => {
       .find((d) => d.odataType === '#microsoft.graph.playPromptOperation')!;
     const promptStart = call.transcript.find((e) => e.type === 'promptStarted')!;
     expect(promptStart).toMatchObject({ n: 1, uri: wav, durationMs: 2000 });
-    expect(playDelivery.attempts[0]!.at - (call.transcript[0]!.at + promptStart.at)).toBeGreaterThan(0);
+    expect(playDelivery.outcome).toBe('delivered');
     const finished = call.transcript.find((e) => e.type === 'promptFinished')!;
     expect(finished.at - promptStart.at).toBeGreaterThanOrEqual(2000);
 
@@ -680,17 +680,17 @@ describe('hold music, screen sharing role and keep-alive', () => {
       defaultCallbackUri: hook.url,
       clock: createSimClock({ speed: 50 }),
       ringingTimeoutMs: 3_600_000,
-      keepAliveTimeoutMs: 20_000,
+      keepAliveTimeoutMs: 100_000,
     });
     g = graph(sim.graphBaseUrl, await getToken(sim.tokenEndpoint, BOT, SECRET));
     const call = await answered({ from: '+14255550100', to: '+18005550199' });
     await waitFor(() => call.state === 'established', 5000, 'established');
     const established = call.transcript.find((e) => e.type === 'state' && e.state === 'established')!.at;
-    await sim.clock.sleep(15_000);
+    await sim.clock.sleep(20_000);
     expect((await g('POST', `/communications/calls/${call.id}/keepAlive`)).status).toBe(200);
     const outcome = await call.ended();
     expect(outcome.reason).toBe('keepAliveExpired');
-    expect(outcome.at - established).toBeGreaterThanOrEqual(35_000);
+    expect(outcome.at - established).toBeGreaterThanOrEqual(120_000);
   });
 });
 
