@@ -30,7 +30,9 @@ export interface PromptCommandItem {
 export type FlowCommand =
   | { type: 'playPrompts'; id: string; prompts: PromptCommandItem[]; bargeIn: boolean }
   | { type: 'subscribeTones'; id: string }
+  /** Barge-in: stop the prompt of `playPrompts` command `id` (Graph cancelMediaProcessing). */
   | { type: 'cancelMedia'; id: string }
+  /** A durable timer; `id === name`; `timerFired {name}` comes back unless `cancelTimer {name}`. */
   | { type: 'startTimer'; id: string; name: string; durationMs: number }
   | { type: 'cancelTimer'; name: string }
   | { type: 'transfer'; id: string; target: Target }
