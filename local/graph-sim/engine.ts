@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SimClock } from './clock.js';
-import { normalizeCallee, normalizeScript, parseKeys, toneOf } from './caller-script.js';
+import { normalizeCallee, normalizeScript, normalizeSteps, parseKeys, toneOf } from './caller-script.js';
 import type { CalleeScript } from './caller-script.js';
 import type { CallerStep, DtmfKey } from './caller-script.js';
 import { GraphHttpError } from './graph-error.js';
@@ -728,6 +728,18 @@ export class GraphSimEngine {
    */
   expectOutboundCall(input: unknown): void {
     this.#callees.push(normalizeCallee(input));
+  }
+
+  /**
+   * Runs extra caller steps on a live call now, alongside its script (e.g. keys typed in an
+   * interactive test call). Resolves when they are done; problems land in the call's
+   * `scriptError`. Throws `TypeError` for an unknown call or invalid steps.
+   */
+  runSteps(callId: string, input: unknown): Promise<void> {
+    const call = this.#calls.get(callId);
+    if (!call) throw new TypeError(`runSteps: no simulated call ${callId}`);
+    const steps = normalizeSteps(input, 'steps');
+    return this.#runScript(call, steps, 1000);
   }
 
   /** The caller hangs up now (no-op on an ended call). */

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { createSimAuth } from './auth.js';
 import { createSimClock } from './clock.js';
 import type { SimClock } from './clock.js';
-import type { CalleeScript, CallerScript } from './caller-script.js';
+import type { CalleeScript, CallerScript, CallerStep } from './caller-script.js';
 import { GraphSimEngine } from './engine.js';
 import type { RecordedRequest, SimCall } from './engine.js';
 import { FaultInjector } from './faults.js';
@@ -114,6 +114,10 @@ export interface GraphSimulator {
    * `afterMs`, caller-like `steps`); default: answers after `outboundAnswerDelayMs`. Throws `TypeError` for a bad script.
    */
   expectOutboundCall(script: CalleeScript): void;
+  /** Runs extra caller steps on a live call now (alongside its script); resolves when done. Rejects with `TypeError` for an unknown call or bad steps. */
+  runSteps(callId: string, steps: (CallerStep | string)[]): Promise<void>;
+  /** The caller of `callId` hangs up now (no-op when the call has ended). */
+  callerHangsUp(callId: string): void;
   /** Every call so far (incoming and outgoing), in order. */
   calls(): SimCall[];
   /** One call by id. */
@@ -196,6 +200,8 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     notificationIssuer: 'https://api.botframework.com',
     placeCall: (script) => Promise.resolve().then(() => engine.placeCall(script)),
     expectOutboundCall: (script) => engine.expectOutboundCall(script),
+    runSteps: (callId, steps) => Promise.resolve().then(() => engine.runSteps(callId, steps)),
+    callerHangsUp: (callId) => engine.callerHangsUp(callId),
     calls: () => engine.calls(),
     call: (id) => engine.call(id),
     requests: (callId) => engine.requests(callId),

@@ -398,6 +398,14 @@ export function buildSimServer(deps: SimServerDeps): FastifyInstance {
     engine.expectOutboundCall(req.body);
     return reply.code(204).send();
   });
+  app.post<IdParams>('/sim/calls/:id/steps', async (req, reply) => {
+    if (!engine.call(req.params.id))
+      return simError(reply, 404, new AppError('SIM.CALL_NOT_FOUND', `no simulated call ${req.params.id}`));
+    const body = req.body as { steps?: unknown; wait?: unknown } | undefined;
+    const done = engine.runSteps(req.params.id, body?.steps);
+    if (body?.wait === true) await done;
+    return reply.code(202).send({ id: req.params.id });
+  });
   app.get('/sim/requests', () => ({ value: engine.requests() }));
   app.post('/sim/faults', (req) => {
     const b = (req.body ?? {}) as { clear?: unknown; requests?: unknown; notifications?: unknown };

@@ -180,6 +180,35 @@ describe('/sim control API over HTTP', () => {
     expect(cleared).toEqual({ requests: [], notifications: [] });
   });
 
+  it('runs interactive caller steps on a live call and hangs up on request', async () => {
+    const call = await sim.placeCall({ from: '+14255550100', to: '+18005550199' });
+    await g('POST', `/communications/calls/${call.id}/answer`, answerBody());
+    await call.waitForState('established');
+    await g('POST', `/communications/calls/${call.id}/subscribeToTone`, {});
+    const res = await fetch(`${sim.url}/sim/calls/${call.id}/steps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ steps: ['9 w 8'], wait: true }),
+    });
+    expect(res.status).toBe(202);
+    await sim.notificationsIdle(call.id);
+    expect(
+      forCall(call.id)
+        .filter((n) => n.resourceData.toneInfo)
+        .map((n) => n.resourceData.toneInfo.tone),
+    ).toEqual(['tone9', 'tone8']);
+    await sim.runSteps(call.id, [{ type: 'press', keys: '7' }]);
+    expect(call.transcript.filter((e) => e.type === 'keyPressed')).toHaveLength(3);
+    const bad = await fetch(`${sim.url}/sim/calls/${call.id}/steps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"steps":[{"type":"dance"}]}',
+    });
+    expect(bad.status).toBe(400);
+    sim.callerHangsUp(call.id);
+    expect((await call.ended()).reason).toBe('callerHungUp');
+  });
+
   it('answers bad input with a coded error, never a stack trace', async () => {
     const bad = await fetch(`${sim.url}/sim/calls`, {
       method: 'POST',
