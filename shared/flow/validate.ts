@@ -10,12 +10,13 @@
  * DUPLICATE_DTMF_KEY, MENU_NO_INPUT (w), MENU_NO_MATCH (w), BAD_TIMEZONE, BAD_HOURS,
  * OVERLAPPING_HOURS, BAD_HOLIDAY, EXPRESSION_SYNTAX, UNDECLARED_VARIABLE, EXPRESSION_TYPE,
  * BAD_URL, HOST_NOT_ALLOWED, AUDIO_FORMAT, AUDIO_MISSING, BAD_PATTERN, DIGITS_RANGE, BAD_TARGET,
- * REDIRECT_AFTER_ANSWER, TEST_UNKNOWN_STEP, TEST_UNKNOWN_PROMPT.
+ * REDIRECT_AFTER_ANSWER, TEST_UNKNOWN_STEP, TEST_UNKNOWN_PROMPT, BAD_PRESS.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { IANAZone } from 'luxon';
 
 import { celEnvironment, checkExpression, templateParts } from './expressions.js';
+import { parsePress } from './flow-test.js';
 import { canEnd, flowCycles, flowEdges, reachable, reachableUnanswered } from './graph.js';
 import { flowVariableNames } from './interpreter.js';
 import { LIMITS, parseSource, pathString, type FlowIssue, type ParsedSource } from './parse.js';
@@ -409,6 +410,17 @@ export function scenarioIssues(
           `scenario "${t.name}": prompt "${p}" does not exist`,
         );
     });
+    if (typeof t.press === 'string') {
+      try {
+        parsePress(t.press);
+      } catch (err) {
+        add(
+          ['press'],
+          'FLOW.BAD_PRESS',
+          `scenario "${t.name}": ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }
     for (const s of Object.keys(t.stubs?.http ?? {}))
       if (!has(steps, s))
         add(

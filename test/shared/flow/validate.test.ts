@@ -274,6 +274,8 @@ describe('validateFlowSource', () => {
     expect(codes(yaml)).toEqual(
       expect.arrayContaining(['FLOW.TEST_UNKNOWN_STEP', 'FLOW.TEST_UNKNOWN_PROMPT']),
     );
+    const press = `${flowYaml(good)}tests:\n  - name: t\n    press: "w 1 q"\n    expect: {}\n`;
+    expect(issues(press).find((i) => i.code === 'FLOW.BAD_PRESS')?.message).toContain('"q" is not a key');
   });
 });
 
