@@ -712,11 +712,11 @@ export class GraphSimEngine {
         }
       }
     } catch (err) {
-      if (err instanceof CallEnded || call.state === 'terminated') {
-        if (!(err instanceof CallEnded)) return;
+      if (err instanceof CallEnded) {
         call.scriptError ??= 'the call ended before the script finished';
         return;
       }
+      if (call.state === 'terminated') return;
       call.scriptError = err instanceof Error ? err.message : String(err);
       call.log({ type: 'scriptError', message: call.scriptError });
     }
@@ -1003,6 +1003,7 @@ export class GraphSimEngine {
       job.abort.abort(new Error('canceled'));
       if (job !== call.currentJob) this.#failJob(call, job, RESULTS.canceled());
     }
+    call.changed();
     return this.#op(call, 'cancelMediaProcessingOperation', body.clientContext, 'completed');
   }
 
@@ -1425,8 +1426,12 @@ export class GraphSimEngine {
     const prompts = Array.isArray(body.prompts) ? (body.prompts as unknown[]) : [];
     const keysAtStart = call.transcriptList.filter((e) => e.type === 'keyPressed').length;
     const bargeIn = body.bargeInAllowed === true;
+    const jobStart = clock.now();
+    // Barge-in: a key press or the caller starting to speak stops the prompts and starts recording.
     const barged = (): boolean =>
-      bargeIn && call.transcriptList.filter((e) => e.type === 'keyPressed').length > keysAtStart;
+      bargeIn &&
+      (call.transcriptList.filter((e) => e.type === 'keyPressed').length > keysAtStart ||
+        call.speech.some((sp) => sp.start >= jobStart));
     const abortWatch = (): boolean => job.abort.signal.aborted;
     await this.#playPrompts(call, job, prompts, bargeIn ? () => barged() || abortWatch() : undefined);
     job.abort.signal.throwIfAborted();

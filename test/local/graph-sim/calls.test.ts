@@ -452,6 +452,59 @@ describe('recordResponse', () => {
   });
 });
 
+describe('recordResponse barge-in and cancel', () => {
+  it('stops its prompt when the caller speaks (bargeInAllowed) and records; cancel fails it with 8508', async () => {
+    const long = writeWav(dir, 'record-prompt.wav', 10_000);
+    const call = await answered({
+      from: '+14255550100',
+      to: '+18005550199',
+      steps: [
+        { type: 'waitForPrompt', n: 1 },
+        { type: 'wait', ms: 1000 },
+        { type: 'say', ms: 800, waitForRecording: false },
+      ],
+    });
+    await waitFor(() => call.state === 'established', 5000, 'established');
+    await g('POST', `/communications/calls/${call.id}/recordResponse`, {
+      clientContext: 'barge',
+      bargeInAllowed: true,
+      maxSilenceTimeoutInSeconds: 1,
+      prompts: [{ mediaInfo: { uri: long } }],
+    });
+    const done = await waitFor(
+      () => notificationsFor(call.id).find((n) => n.resourceData.clientContext === 'barge'),
+      10_000,
+      'barge',
+    );
+    expect(done.resourceData).toMatchObject({ status: 'completed', resultInfo: { subcode: 8513 } });
+    const finished = call.transcript.find((e) => e.type === 'promptFinished')!;
+    const started = call.transcript.find((e) => e.type === 'promptStarted')!;
+    expect(finished).toMatchObject({ interrupted: true });
+    expect(finished.at - started.at).toBeLessThan(10_000);
+
+    await g('POST', `/communications/calls/${call.id}/recordResponse`, {
+      clientContext: 'cancel-me',
+      bargeInAllowed: true,
+      prompts: [{ mediaInfo: { uri: long } }],
+    });
+    await waitFor(
+      () => call.transcript.filter((e) => e.type === 'promptStarted').length === 2,
+      5000,
+      'second prompt',
+    );
+    await g('POST', `/communications/calls/${call.id}/cancelMediaProcessing`, { clientContext: 'c' });
+    const canceled = await waitFor(
+      () => notificationsFor(call.id).find((n) => n.resourceData.clientContext === 'cancel-me'),
+      5000,
+      'canceled',
+    );
+    expect(canceled.resourceData).toMatchObject({
+      status: 'failed',
+      resultInfo: { code: 400, subcode: 8508 },
+    });
+  });
+});
+
 describe('transfer', () => {
   it('completes with transferring, transferAccepted and terminated 0/7015', async () => {
     const call = await answered({
