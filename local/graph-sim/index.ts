@@ -156,10 +156,19 @@ export async function startGraphSimulator(options: GraphSimulatorOptions): Promi
     botClientSecret: options.botClientSecret,
     botCertificatePem: options.botCertificatePem,
   });
+  let cachedToken: { token: Promise<string>; renewAt: number } | undefined;
   const notifier = new Notifier({
     clock,
     faults,
-    signToken: () => auth.signNotificationToken(),
+    // Like Graph, reuse a notification token for a while (it lives an hour) instead of signing per POST.
+    signToken: () => {
+      if (cachedToken === undefined || Date.now() > cachedToken.renewAt) {
+        const token = auth.signNotificationToken();
+        token.catch(() => (cachedToken = undefined));
+        cachedToken = { token, renewAt: Date.now() + 10 * 60_000 };
+      }
+      return cachedToken.token;
+    },
     ...options.notificationRetry,
   });
   let origin = '';
