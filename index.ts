@@ -14,3 +14,4 @@ import './orchestrations/activities/keep-alive.activity.js';
 import './orchestrations/activities/save-recording.activity.js';
 import './orchestrations/activities/finish-call.activity.js';
 import './functions/web.http.js';
+import './functions/api/index.js';
