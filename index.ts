@@ -15,3 +15,4 @@ import './orchestrations/activities/save-recording.activity.js';
 import './orchestrations/activities/finish-call.activity.js';
 import './functions/web.http.js';
 import './functions/api/index.js';
+import './functions/api/testcall.http.js';
