@@ -106,6 +106,8 @@ describe('notification faults and retries', () => {
     hook.answers.push(500, 503);
     const call = await sim.placeCall({ from: '+14255550100', to: '+18005550199' });
     await waitFor(() => forCall(call.id).length === 1, 10_000, 'retried delivery');
+    // The webhook has the body before the simulator has recorded the 202 it answered.
+    await waitFor(() => sim.deliveries(call.id)[0]?.outcome === 'delivered', 5_000, 'delivery recorded');
     const [d] = sim.deliveries(call.id);
     expect(d!.attempts.map((a) => a.status)).toEqual([500, 503, 202]);
     expect(d!.outcome).toBe('delivered');
