@@ -3,14 +3,17 @@
  * Pure: the caller reads the records and timelines; this only counts.
  *
  * Per flow and version: calls, active, answered, outcomes by kind, abandonment (calls that ended
- * with outcome `callerHungUp`, as a share of ended calls), time to answer (`answeredAt -
+ * with the caller hanging up, as a share of ended calls), time to answer (`answeredAt -
  * startedAt`, ms), how many distinct calls entered each step (from `path` and `step` events) and
  * took each branch (`from --reason--> to`, the label format of flow-test coverage).
  */
 import type { CallRecord, TimelineEvent } from '../store/index.js';
 
-/** Outcome kind that counts as abandonment: the caller hung up before the flow reached an end. */
-export const ABANDONED_OUTCOME = 'callerHungUp';
+/**
+ * Outcome kinds that count as abandonment: the caller hung up before the flow reached an end
+ * (`hungUpByCaller` in shared/flow/model.ts `Outcome`; `callerHungUp` as the store docs name it).
+ */
+export const ABANDONED_OUTCOMES: readonly string[] = ['hungUpByCaller', 'callerHungUp'];
 
 /** Metrics of one flow version. */
 export interface FlowMetrics {
@@ -90,7 +93,7 @@ export function computeFlowMetrics(
     }
     if (call.outcome?.kind !== undefined) {
       m.outcomes[call.outcome.kind] = (m.outcomes[call.outcome.kind] ?? 0) + 1;
-      if (call.outcome.kind === ABANDONED_OUTCOME) m.abandoned++;
+      if (ABANDONED_OUTCOMES.includes(call.outcome.kind)) m.abandoned++;
     }
     const steps = new Set(call.path);
     const branches = new Set<string>();
