@@ -29,6 +29,7 @@ import {
   type GraphSimulator,
 } from './graph-sim/index.js';
 import { startLocalHost, type LocalHost } from './host.js';
+import { localIdpSettings, startLocalIdp } from './idp.js';
 import { DEFAULT_PORT } from './settings.js';
 import { startDemoServices, type DemoServices } from './stack/demo-services.js';
 import { installHostRedirect, type HostRedirect } from './stack/host-redirect.js';
@@ -89,8 +90,8 @@ export interface Stack {
   url: string;
   /** Graph simulator (`/sim/*` control API, `/v1.0` Graph). */
   simUrl: string;
-  /** Local identity provider for the APIs' bearer tokens, when `local/idp.ts` is present. */
-  idpUrl: string | undefined;
+  /** Local identity provider for the APIs' bearer tokens (`POST /token`; port = host port + 2 when fixed). */
+  idpUrl: string;
   /** Demo web services the flows' `httpRequest` steps reach. */
   servicesUrl: string;
   /** Azurite Blob endpoint (voicemail). */
@@ -103,14 +104,6 @@ export interface Stack {
   flows: StackFlow[];
   numbers: StackNumber[];
   /** Graceful stop: the host first (in-flight work), then the simulator, storage and services. */
-  stop(): Promise<void>;
-}
-
-interface LocalIdp {
-  url: string;
-  issuer: string;
-  audience: string;
-  jwksUri: string;
   stop(): Promise<void>;
 }
 
@@ -210,21 +203,6 @@ export async function bindNumbers(
   return out;
 }
 
-async function startIdpIfPresent(
-  projectDir: string,
-  dataDir: string,
-  port: number,
-): Promise<LocalIdp | undefined> {
-  const file = path.join(projectDir, 'local', 'idp.ts');
-  if (!fs.existsSync(file)) return undefined;
-  // Loaded by path: the identity provider is another area's module and may not exist in every checkout.
-  const mod = (await import(new URL('./idp.js', import.meta.url).href)) as {
-    startLocalIdp?: (o: { port?: number; dataDir: string }) => Promise<LocalIdp>;
-  };
-  if (typeof mod.startLocalIdp !== 'function') return undefined;
-  return mod.startLocalIdp({ port, dataDir: path.join(dataDir, 'idp') });
-}
-
 /**
  * Starts the local stack. Errors (`AppError`): `STACK.BAD_OPTION`, `STACK.INVALID_FLOWS`, the local
  * host's (`SETTINGS.*`, `HOST.*`), `STORE.*` (e.g. the data folder is in use by another process);
@@ -297,8 +275,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     configureServices({ store });
     stops.push(() => resetServices());
 
-    const idp = await startIdpIfPresent(projectDir, dataDir, idpPort);
-    if (idp) stops.push(() => idp.stop());
+    const idp = await startLocalIdp({ port: idpPort, dataDir });
+    stops.push(() => idp.stop());
 
     const flows = await publishFlows(store, flowsDir);
     const numbers = await bindNumbers(store, path.join(flowsDir, 'numbers.yaml'), flows);
@@ -321,9 +299,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         INBOUND_ALLOWED_TENANTS: sim.tenantId,
         RECORDINGS_STORAGE_CONNECTION: blob.connectionString,
         HTTP_ALLOWED_HOSTS: services.hosts.join(','),
-        ...(idp
-          ? { API_AUTH_ISSUER: idp.issuer, API_AUTH_AUDIENCE: idp.audience, API_AUTH_JWKS_URL: idp.jwksUri }
-          : {}),
+        ...localIdpSettings(idp),
         ...options.settings,
       },
     });
@@ -338,7 +314,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return {
       url: host.url,
       simUrl: sim.url,
-      idpUrl: idp?.url,
+      idpUrl: idp.url,
       servicesUrl: services.url,
       blobUrl: blob.blobEndpoint,
       dataDir,
