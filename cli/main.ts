@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 
+import { registerApiCommands } from './commands/api.js';
 import { registerFlowCommands } from './commands/flow.js';
 import { registerGraphCommands } from './commands/graph.js';
 import { registerHostCommands } from './commands/host.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerFlowCommands(program);
   registerGraphCommands(program);
   registerHostCommands(program);
+  registerApiCommands(program);
   return program;
 }
 
