@@ -194,12 +194,10 @@ export async function startLocalIdp(options: LocalIdpOptions): Promise<LocalIdp>
       void reply.header('access-control-allow-methods', 'GET, POST, OPTIONS');
     }
     if (!loopback(req.socket.remoteAddress))
-      return reply
-        .code(403)
-        .send({
-          error: 'access_denied',
-          error_description: 'the local identity provider serves this machine only',
-        });
+      return reply.code(403).send({
+        error: 'access_denied',
+        error_description: 'the local identity provider serves this machine only',
+      });
     return undefined;
   });
   server.options('/*', (_req, reply) => reply.code(204).send());
