@@ -23,13 +23,46 @@ export function formatIssue(i: FlowIssue): string {
   return `${i.file}:${i.line}:${i.col}: ${i.severity} ${i.code}: ${i.message}`;
 }
 
+/**
+ * A file that cannot be read (missing, a folder, no permission) as an issue at 1:1, so one bad
+ * path does not hide the problems of the other files. Rethrows anything that is not an AppError.
+ */
+function fileIssue(file: string, err: unknown): FlowIssue {
+  if (!(err instanceof AppError)) throw err;
+  const message = err.message.startsWith(`${file}: `) ? err.message.slice(file.length + 2) : err.message;
+  return { file, line: 1, col: 1, severity: 'error', code: err.code, message, path: '' };
+}
+
+/** Expands each path on its own: a missing path becomes an issue instead of ending the run. */
+function expandEach(
+  paths: readonly string[],
+  single: (p: string) => boolean,
+): { files: string[]; issues: FlowIssue[] } {
+  const files: string[] = [];
+  const issues: FlowIssue[] = [];
+  for (const p of paths) {
+    if (single(p)) files.push(p);
+    else
+      try {
+        files.push(...expandFlowPaths([p]));
+      } catch (err) {
+        issues.push(fileIssue(p, err));
+      }
+  }
+  return { files, issues };
+}
+
 function validateFiles(files: readonly string[], allowedHosts: string[]): FlowIssue[] {
   const issues: FlowIssue[] = [];
   for (const f of files) {
     const b = basename(f);
-    if (/^numbers\.ya?ml$/i.test(b)) issues.push(...loadNumbersFile(f).issues);
-    else if (/\.test\.ya?ml$/i.test(b)) issues.push(...loadTestFile(f).issues);
-    else issues.push(...loadFlowFile(f, { allowedHosts }).issues);
+    try {
+      if (/^numbers\.ya?ml$/i.test(b)) issues.push(...loadNumbersFile(f).issues);
+      else if (/\.test\.ya?ml$/i.test(b)) issues.push(...loadTestFile(f).issues);
+      else issues.push(...loadFlowFile(f, { allowedHosts }).issues);
+    } catch (err) {
+      issues.push(fileIssue(f, err));
+    }
   }
   return issues;
 }
@@ -54,8 +87,9 @@ export function registerFlowCommands(program: Command): void {
     .action((paths: string[], opts: { format: string; allowHost: string[] }) => {
       if (opts.format !== 'text' && opts.format !== 'json')
         throw new AppError('CLI.USAGE', `--format must be text or json, not "${opts.format}"`);
-      const files = paths.flatMap((p) => (/\.(ya?ml|json)$/i.test(p) ? [p] : expandFlowPaths([p])));
-      const issues = validateFiles(files, opts.allowHost);
+      const expanded = expandEach(paths, (p) => /\.(ya?ml|json)$/i.test(p));
+      const files = expanded.files;
+      const issues = [...expanded.issues, ...validateFiles(files, opts.allowHost)];
       const errors = issues.filter((i) => i.severity === 'error').length;
       if (opts.format === 'json')
         out(
@@ -78,15 +112,26 @@ export function registerFlowCommands(program: Command): void {
     .action((paths: string[], opts: { format: string; coverage?: boolean }) => {
       if (opts.format !== 'text' && opts.format !== 'json')
         throw new AppError('CLI.USAGE', `--format must be text or json, not "${opts.format}"`);
-      const files = expandFlowPaths(paths);
+      const expanded = expandEach(paths, () => false);
+      const files = expanded.files;
       let passed = 0;
       let failed = 0;
       let uncoveredTotal = 0;
       let invalid = 0;
       const report: unknown[] = [];
       const t0 = performance.now();
+      for (const missing of expanded.issues) {
+        invalid++;
+        if (opts.format === 'text') out(`✗ ${missing.file}: ${missing.code}: ${missing.message}\n`);
+        report.push({ file: missing.file, valid: false, issues: [missing] });
+      }
       for (const file of files) {
-        const loaded = loadFlowFile(file);
+        let loaded: ReturnType<typeof loadFlowFile>;
+        try {
+          loaded = loadFlowFile(file);
+        } catch (err) {
+          loaded = { file, issues: [fileIssue(file, err)], scenarios: [] };
+        }
         const errors = loaded.issues.filter((i) => i.severity === 'error');
         if (!loaded.flow || errors.length > 0) {
           invalid++;
@@ -140,7 +185,7 @@ export function registerFlowCommands(program: Command): void {
         );
       else
         out(
-          `scenarios: ${passed} passed, ${failed} failed; flows: ${files.length - invalid} ok, ${invalid} invalid; ${uncoveredTotal} uncovered branch(es) (${ms} ms)\n`,
+          `scenarios: ${passed} passed, ${failed} failed; flows: ${files.length + expanded.issues.length - invalid} ok, ${invalid} invalid; ${uncoveredTotal} uncovered branch(es) (${ms} ms)\n`,
         );
       process.exitCode = failed > 0 || invalid > 0 || (opts.coverage === true && uncoveredTotal > 0) ? 1 : 0;
     });

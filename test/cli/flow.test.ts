@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -62,10 +62,25 @@ describe('switchboard flow validate', () => {
     expect(ok.out).toContain('0 error(s)');
   });
 
-  it('a missing file is one line on stderr, no stack', async () => {
-    const r = await run('flow', 'validate', join(dir, 'none.yaml'));
-    expect(r.code).toBe(2);
-    expect(r.err).toBe(`switchboard: error: FLOW.FILE_NOT_FOUND: ${join(dir, 'none.yaml')}: no such file\n`);
+  it('a missing or unreadable file is one issue line, no stack, and the other files are still checked', async () => {
+    writeFileSync(join(dir, 'bad.yaml'), bad);
+    mkdirSync(join(dir, 'folder.yaml'), { recursive: true });
+    const r = await run(
+      'flow',
+      'validate',
+      join(dir, 'none.yaml'),
+      join(dir, 'folder.yaml'),
+      join(dir, 'bad.yaml'),
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('');
+    const lines = r.out.trim().split('\n');
+    expect(lines[0]).toBe(`${join(dir, 'none.yaml')}:1:1: error FLOW.FILE_NOT_FOUND: no such file`);
+    expect(lines[1]).toBe(`${join(dir, 'folder.yaml')}:1:1: error FLOW.FILE_UNREADABLE: not a file`);
+    expect(lines).toContain(
+      `${join(dir, 'bad.yaml')}:11:11: error FLOW.UNKNOWN_STEP: step "gone" does not exist`,
+    );
+    expect(lines.at(-1)).toMatch(/^3 file\(s\): \d+ error\(s\)/);
   });
 });
 
@@ -74,6 +89,14 @@ describe('switchboard flow test', () => {
     const r = await run('flow', 'test', flowsDir, '--coverage');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/scenarios: \d+ passed, 0 failed; flows: 3 ok, 0 invalid; 0 uncovered/);
+  });
+
+  it('reports a missing path as an invalid flow and still runs the others', async () => {
+    const r = await run('flow', 'test', join(dir, 'none'), join(flowsDir, 'pharmacy-refill.yaml'));
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('');
+    expect(r.out).toContain(`✗ ${join(dir, 'none')}: FLOW.FILE_NOT_FOUND: no such file or folder`);
+    expect(r.out).toMatch(/scenarios: [1-9]\d* passed, 0 failed; flows: 1 ok, 1 invalid/);
   });
 
   it('exits 1 on a failing scenario and shows why', async () => {
