@@ -115,7 +115,10 @@ export function errorResponse(err: unknown, context?: InvocationContext): HttpRe
           : {};
       const headers: Record<string, string> =
         status === 401
-          ? { 'www-authenticate': `Bearer error="invalid_token", error_description="${err.message}"` }
+          ? // RFC 6750 section 3: a quoted string; the message must not break the quoting.
+            {
+              'www-authenticate': `Bearer error="invalid_token", error_description="${err.message.replace(/["\\]/g, "'")}"`,
+            }
           : {};
       return {
         status,

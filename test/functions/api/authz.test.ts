@@ -120,6 +120,9 @@ describe('API authorization', () => {
       const basic = await api.call('GET', 'flows', { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
       expect(basic.status).toBe(401);
       expect(basic.body.error.message).toMatch(/Bearer <token>/);
+      expect(basic.headers.get('www-authenticate')).toBe(
+        `Bearer error="invalid_token", error_description="the Authorization header must be 'Bearer <token>'"`,
+      );
     } finally {
       await foreign.stop();
       fs.rmSync(other, { recursive: true, force: true });
