@@ -11,6 +11,8 @@ import { AppError } from './errors/app-error.js';
 import { GraphCallsClient } from './graph/calls-client.js';
 import { createInboundTokenValidator, type InboundTokenValidator } from './graph/inbound-auth.js';
 import { createMsalTokenProvider } from './graph/token-provider.js';
+import { createBlobRecordingStore, unconfiguredRecordingStore } from './recordings/blob-recordings.js';
+import type { RecordingStore } from './recordings/recordings.port.js';
 import type { Store } from './store/index.js';
 
 /** Everything the functions and activities depend on. */
@@ -19,6 +21,8 @@ export interface Services {
   store: Store;
   graph: GraphCallsClient;
   inboundAuth: InboundTokenValidator;
+  /** Voicemail storage: Blob Storage from `RECORDINGS_STORAGE_CONNECTION`, else a store that refuses (`RECORDINGS.NOT_CONFIGURED`). */
+  recordings: RecordingStore;
 }
 
 /** A supplied service: the instance, or a factory called once on first use (it may use the config). */
@@ -100,7 +104,15 @@ async function build(): Promise<Services> {
       allowedTenants:
         config.inbound.allowedTenants.length > 0 ? config.inbound.allowedTenants : [config.bot.tenantId],
     });
-  return { config, store, graph, inboundAuth };
+  const recordings =
+    (await resolve(overrides.recordings, config)) ??
+    (config.recordings.connectionString === undefined
+      ? unconfiguredRecordingStore()
+      : createBlobRecordingStore({
+          connectionString: config.recordings.connectionString,
+          container: config.recordings.container,
+        }));
+  return { config, store, graph, inboundAuth, recordings };
 }
 
 async function productionStore(config: SwitchboardConfig): Promise<Store> {

@@ -63,6 +63,20 @@ export interface SwitchboardConfig {
     mediaTimeoutMs: number;
     /** `HTTP_ALLOWED_HOSTS` (comma-separated): hosts `httpRequest` steps may call, on top of each flow's own list. */
     httpAllowedHosts: string[];
+    /** `CALL_HISTORY_EVENTS`, default 100: events one orchestration execution handles before `continueAsNew` (bounds Durable history). */
+    historyEventsBeforeContinue: number;
+    /** `HTTP_MAX_RESPONSE_BYTES`, default 256 KiB: larger `httpRequest` answers are cut off (the step's error branch runs). */
+    httpMaxResponseBytes: number;
+  };
+  /** Where prompt audio lives. */
+  prompts: {
+    /**
+     * `PROMPT_BASE_URL`: base that relative prompt `audio` paths of flows (`prompts/welcome.wav`)
+     * are resolved against, e.g. `https://media.contoso.com/ivr/`. Unset: relative paths are sent
+     * as written (the Graph simulator resolves them against its prompt folder; Graph itself needs
+     * absolute https URLs).
+     */
+    baseUrl: string | undefined;
   };
   /** `MAX_NOTIFICATION_BYTES`, default 1 MiB: larger webhook bodies get 400. */
   maxNotificationBytes: number;
@@ -161,6 +175,11 @@ export function loadConfig(
       keepAliveIntervalMs: duration('CALL_KEEPALIVE_INTERVAL', '30m'),
       mediaTimeoutMs: duration('CALL_MEDIA_TIMEOUT', '10s'),
       httpAllowedHosts: list('HTTP_ALLOWED_HOSTS'),
+      historyEventsBeforeContinue: int('CALL_HISTORY_EVENTS', 100, 10),
+      httpMaxResponseBytes: int('HTTP_MAX_RESPONSE_BYTES', 256 * 1024, 1024),
+    },
+    prompts: {
+      baseUrl: opt('PROMPT_BASE_URL') === undefined ? undefined : url('PROMPT_BASE_URL'),
     },
     maxNotificationBytes: int('MAX_NOTIFICATION_BYTES', 1024 * 1024, 1024),
   };

@@ -63,3 +63,20 @@ describe('loadConfig', () => {
     expect(e.message).not.toContain('{secret');
   });
 });
+
+describe('loadConfig: call settings added for the call orchestration', () => {
+  it('defaults the history bound, the http answer cap and leaves the prompt base unset', () => {
+    const c = loadConfig(minimal);
+    expect(c.calls.historyEventsBeforeContinue).toBe(100);
+    expect(c.calls.httpMaxResponseBytes).toBe(256 * 1024);
+    expect(c.prompts.baseUrl).toBeUndefined();
+  });
+
+  it('reads PROMPT_BASE_URL and refuses a bad one or a too small history bound', () => {
+    expect(
+      loadConfig({ ...minimal, PROMPT_BASE_URL: 'https://media.example.test/ivr/' }).prompts.baseUrl,
+    ).toBe('https://media.example.test/ivr/');
+    expect(() => loadConfig({ ...minimal, PROMPT_BASE_URL: 'ftp://x' })).toThrow(/PROMPT_BASE_URL/);
+    expect(() => loadConfig({ ...minimal, CALL_HISTORY_EVENTS: '3' })).toThrow(/CALL_HISTORY_EVENTS/);
+  });
+});
