@@ -117,17 +117,22 @@ function summarizeEvent(e: TimelineEvent): string {
   }
   const parts: string[] = [];
   for (const k of [
+    'eventKind',
     'request',
     'method',
     'path',
+    'id',
+    'ok',
     'status',
     'state',
     'changeType',
     'action',
     'by',
     'kind',
+    'reason',
     'code',
     'message',
+    'bytes',
   ])
     if (d[k] !== undefined && typeof d[k] !== 'object') parts.push(`${k}=${text(d[k], '')}`);
   return parts.join(' ');
