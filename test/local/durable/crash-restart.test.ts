@@ -106,33 +106,58 @@ let finalInstances: Map<string, { inst: InstanceRecord; history: HistoryEvent[] 
 let slowLog: string[];
 let fanOutRestarts = 0;
 
+/** FireAt (ms) of the durable timer an instance created, read from the store of a stopped hub. */
+function timerFireAt(instanceId: string): number {
+  const store = new HubStore(path.join(dataDir, 'durable-CrashHub.sqlite'));
+  try {
+    const created = store.loadHistory(instanceId).find((e) => e.EventType === EventType.TimerCreated);
+    if (!created?.FireAt) throw new Error(`no TimerCreated in ${instanceId}'s history`);
+    return Date.parse(created.FireAt);
+  } finally {
+    store.close();
+  }
+}
+
+let killedAt = 0;
+let restartedAt = 0;
+let timerFiresAt = 0;
+
 beforeAll(async () => {
-  // ---- phase 1: four instances reach their waiting states, then SIGKILL
+  // ---- phase 1: instances reach their waiting states, then SIGKILL
   let hub = await startHub();
   const o1 = hub.origin;
-  const t0 = Date.now();
   expect((await api(o1, 'POST', 'orchestrators/crashActivity/act-1')).status).toBe(202);
-  expect((await api(o1, 'POST', 'orchestrators/crashTimer/timer-1', 1500)).status).toBe(202);
   expect((await api(o1, 'POST', 'orchestrators/crashEvent/event-1')).status).toBe(202);
+  expect((await api(o1, 'POST', 'orchestrators/crashEvent/event-2')).status).toBe(202);
   expect((await api(o1, 'POST', 'orchestrators/crashParent/parent-1')).status).toBe(202);
   const slowFile = path.join(stateDir, 'slow-act-1.log');
   await until(() => fs.existsSync(slowFile) && fs.readFileSync(slowFile, 'utf8').includes('started'));
-  await until(async () => (await status(o1, 'timer-1')).runtimeStatus === 'Running');
   await until(async () => (await status(o1, 'event-1')).customStatus === 'waiting');
+  await until(async () => (await status(o1, 'event-2')).customStatus === 'waiting');
   await until(
     async () => (await api(o1, 'GET', 'instances/parent-1-child')).json?.customStatus === 'waiting',
   );
+  // The timer is started last, so that it is still pending at the kill however slow the setup was.
+  expect((await api(o1, 'POST', 'orchestrators/crashTimer/timer-1', 4000)).status).toBe(202);
+  await until(async () => {
+    const h = (await api(o1, 'GET', 'instances/timer-1?showHistory=true')).json?.historyEvents;
+    return Array.isArray(h) && h.length > 0;
+  });
+  // An event acknowledged (202) just before the crash must not be lost.
+  expect((await api(o1, 'POST', 'instances/event-2/raiseEvent/Go', { go: 'acked' })).status).toBe(202);
   await kill9(hub.proc);
-  // Let the 1.5 s timer fall due while the hub is down.
-  const wait = 1700 - (Date.now() - t0);
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  killedAt = Date.now();
+  // Let the timer fall due while the hub is down (FireAt read from the store, not guessed).
+  timerFiresAt = timerFireAt('timer-1');
+  await until(() => Date.now() > timerFiresAt + 100, 10_000);
 
   // ---- phase 2: restart on the same data folder and let everything finish
+  restartedAt = Date.now();
   hub = await startHub();
   const o2 = hub.origin;
   expect((await api(o2, 'POST', 'instances/event-1/raiseEvent/Go', { go: 1 })).status).toBe(202);
   expect((await api(o2, 'POST', 'instances/parent-1-child/raiseEvent/Go', { go: 2 })).status).toBe(202);
-  for (const id of ['act-1', 'timer-1', 'event-1', 'parent-1']) {
+  for (const id of ['act-1', 'timer-1', 'event-1', 'event-2', 'parent-1']) {
     await until(async () => ['Completed', 'Failed'].includes((await status(o2, id)).runtimeStatus as string));
   }
 
@@ -153,7 +178,7 @@ beforeAll(async () => {
 
   const store = new HubStore(path.join(dataDir, 'durable-CrashHub.sqlite'));
   finalInstances = new Map();
-  for (const id of ['act-1', 'timer-1', 'event-1', 'parent-1', 'parent-1-child', 'fan-1']) {
+  for (const id of ['act-1', 'timer-1', 'event-1', 'event-2', 'parent-1', 'parent-1-child', 'fan-1']) {
     const inst = store.getInstance(id);
     if (inst) finalInstances.set(id, { inst, history: store.loadHistory(id) });
   }
@@ -180,7 +205,23 @@ describe('task hub crash/restart (kill -9)', () => {
     const r = finalInstances.get('timer-1')!;
     expect(r.inst.status).toBe('Completed');
     expect(JSON.parse(r.inst.output!)).toBe('timer fired');
-    expect(r.history.filter((e) => e.EventType === EventType.TimerFired)).toHaveLength(1);
+    const fired = r.history.filter((e) => e.EventType === EventType.TimerFired);
+    expect(fired).toHaveLength(1);
+    // It was still pending at the kill, fell due while the hub was down, and fired after the restart.
+    expect(timerFiresAt).toBeGreaterThan(killedAt - 50);
+    expect(timerFiresAt).toBeLessThan(restartedAt);
+    // The episode that admitted TimerFired (its OrchestratorStarted) ran in the restarted hub.
+    const at = r.history.indexOf(fired[0]!);
+    const episode = r.history.slice(0, at).findLast((e) => e.EventType === EventType.OrchestratorStarted);
+    expect(Date.parse(episode!.Timestamp)).toBeGreaterThanOrEqual(restartedAt);
+    assertEachEventOnce(r.history);
+  });
+
+  it('an external event acknowledged with 202 just before the kill is not lost', () => {
+    const r = finalInstances.get('event-2')!;
+    expect(r.inst.status).toBe('Completed');
+    expect(JSON.parse(r.inst.output!)).toEqual({ go: 'acked' });
+    expect(r.history.filter((e) => e.EventType === EventType.EventRaised)).toHaveLength(1);
     assertEachEventOnce(r.history);
   });
 
