@@ -17,6 +17,8 @@ export interface BlobRecordingStoreOptions {
   connectionString: string;
   /** Container name (`RECORDINGS_CONTAINER`, default `voicemail`): 3–63 lowercase letters, digits, `-`. */
   container: string;
+  /** Attempts per storage request (the SDK's exponential retry; default 4). */
+  maxTries?: number;
 }
 
 /** Blob names keep to a safe alphabet: ids and command ids (`menu#3`) become `menu_3`. */
@@ -31,9 +33,9 @@ function safeSegment(s: string): string {
 export function createBlobRecordingStore(options: BlobRecordingStoreOptions): RecordingStore {
   let container: ContainerClient;
   try {
-    container = BlobServiceClient.fromConnectionString(options.connectionString).getContainerClient(
-      options.container,
-    );
+    container = BlobServiceClient.fromConnectionString(options.connectionString, {
+      retryOptions: { maxTries: options.maxTries ?? 4 },
+    }).getContainerClient(options.container);
   } catch (err) {
     throw new AppError(
       'RECORDINGS.NOT_CONFIGURED',
