@@ -98,14 +98,18 @@ describe('startTimerTriggers schedule monitor', () => {
     const timers = startTimerTriggers({ registry, dataDir: tmp });
     try {
       expect(timers.functions).toEqual(['everySecond', 'retryingTimer']);
-      const deadline = Date.now() + 3000;
-      while (app.ticks.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      // Conditions, not durations: a loaded machine may be slow, never wrong.
+      const until = async (done: () => boolean): Promise<void> => {
+        const deadline = Date.now() + 20_000;
+        while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      };
+      await until(() => app.ticks.length > 0);
       expect(app.ticks[0]?.isPastDue).toBe(true);
-      while (app.ticks.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await until(() => app.ticks.length >= 2);
       expect(app.ticks[1]?.isPastDue).toBe(false);
       // runOnStartup timer with a fixedDelay retry policy: fails twice, succeeds on the third attempt.
-      while (app.retryAttempts.length < 3 && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 10));
+      await until(() => app.retryAttempts.length >= 3);
+      // A success ends the retries: no fourth attempt shortly after.
       await new Promise((r) => setTimeout(r, 200));
       expect(app.retryAttempts).toEqual([0, 1, 2]);
     } finally {
