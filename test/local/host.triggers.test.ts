@@ -35,7 +35,7 @@ beforeAll(async () => {
     dataDir: path.join(tmp, 'data'),
     settings: {
       SWITCHBOARD_SERVICEBUS_MAX_DELIVERY_COUNT: '3',
-      SWITCHBOARD_SERVICEBUS_LOCK_DURATION_MS: '300',
+      SWITCHBOARD_SERVICEBUS_LOCK_DURATION_MS: '500',
     },
   });
   host.registry.setLogSink(() => undefined);
@@ -98,7 +98,7 @@ describe('local host: Service Bus lock renewal', () => {
   it('renews the lock while a function outlives the lock duration, so the message is not redelivered', async () => {
     await host.bus.send('slow-jobs', { body: { slow: true }, messageId: 'slow-1' });
     await waitFor(() => app.slowDeliveries.length > 0);
-    await waitFor(() => host.bus.count('slow-jobs') === 0, 5000);
+    await waitFor(() => host.bus.count('slow-jobs') === 0, 15_000);
     expect(app.slowDeliveries).toEqual([1]);
   });
 });

@@ -71,7 +71,7 @@ describe('SqliteQueue (embedded bus)', () => {
     const q = open({ lockDurationMs: 800 });
     await q.send('jobs', { body: 1, messageId: 'a' });
     const [first] = await q.receive('jobs');
-    const [again] = await q.receive('jobs', { maxWaitMs: 2000 });
+    const [again] = await q.receive('jobs', { maxWaitMs: 10_000 });
     expect(again).toMatchObject({ messageId: 'a', deliveryCount: 2 });
     await expect(q.complete('jobs', first!)).rejects.toMatchObject({ code: 'BUS.LOCK_LOST' });
     await q.complete('jobs', again!);
