@@ -95,11 +95,16 @@ export interface InstanceRecord {
 }
 
 /** A message waiting for an instance. */
+/**
+ * A message waiting for an instance: a history event to admit (activity result, timer, external
+ * event, sub-orchestration result), an execution start, or a control request with its reason.
+ */
 export type InboxMessage =
   | { kind: 'event'; event: HistoryEvent }
   | { kind: 'start'; event: HistoryEvent }
   | { kind: 'terminate' | 'suspend' | 'resume'; reason: string };
 
+/** A stored inbox message with its row id (deleted in the episode transaction that consumes it). */
 export interface InboxRow {
   id: number;
   instanceId: string;
@@ -130,6 +135,7 @@ export interface InstanceFilter {
   instanceIdPrefix?: string;
 }
 
+/** The bookkeeping of a new execution: no sequence ids used, no known actions, tasks or retries. */
 export function emptyExecutionState(): ExecutionState {
   return { nextSeq: 0, known: [], tasks: {}, retries: {} };
 }

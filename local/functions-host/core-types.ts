@@ -108,8 +108,11 @@ export interface CoreInvocationResponse {
   returnValue?: CoreTypedData | null;
 }
 
+/** Log levels of `CoreInvocationContext.log` (types-core `RpcLogLevel`). */
 export type CoreLogLevel = 'trace' | 'debug' | 'information' | 'warning' | 'error' | 'critical' | 'none';
+/** Log categories (types-core `RpcLogCategory`): user code, the host, or a custom metric. */
 export type CoreLogCategory = 'user' | 'system' | 'customMetric';
+/** Where an invocation is (types-core `InvocationState`), for logs written from hooks. */
 export type CoreInvocationState = 'preInvocationHooks' | 'postInvocationHooks' | 'invocation';
 
 /** `RpcFunctionMetadata` as passed to the programming model. */
@@ -160,20 +163,24 @@ export interface CoreHookContext {
   readonly hookData: Record<string, unknown>;
   readonly appHookData: Record<string, unknown>;
 }
+/** types-core `PreInvocationContext`: hooks may replace `inputs` and `functionCallback`. */
 export interface CorePreInvocationContext extends CoreHookContext {
   readonly invocationContext: unknown;
   inputs: unknown[];
   functionCallback: CoreFunctionCallback;
 }
+/** types-core `PostInvocationContext`: hooks may replace `result` or `error`. */
 export interface CorePostInvocationContext extends CoreHookContext {
   readonly invocationContext: unknown;
   inputs: unknown[];
   result: unknown;
   error: unknown;
 }
+/** types-core `AppStartContext`: the app's folder (the project root here). */
 export interface CoreAppStartContext extends CoreHookContext {
   functionAppDirectory: string;
 }
+/** A registered hook (types-core `HookCallback`); the context type depends on the hook name. */
 export type CoreHookCallback = (context: never) => void | Promise<void>;
 
 /** Something that releases a resource (a hook, a registration). */

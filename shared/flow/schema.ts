@@ -72,6 +72,7 @@ export const TargetSchema = Type.Object(
     description: 'Exactly one of user, phone, application.',
   },
 );
+/** A transfer / redirect target: exactly one of `user` (AAD object id), `phone` (E.164), `application`. */
 export type TargetSpec = Static<typeof TargetSchema>;
 
 const common = {
@@ -374,6 +375,7 @@ export const stepSchemas = {
   hangup: HangupStep,
 } as const;
 
+/** The TypeBox schema of each step type, by type name. */
 export type StepSchemas = typeof stepSchemas;
 /** The step type names. */
 export type StepType = keyof StepSchemas;
@@ -381,6 +383,7 @@ export type StepType = keyof StepSchemas;
 export type StepOf<K extends StepType> = Static<StepSchemas[K]>;
 /** Any step. */
 export type Step = { [K in StepType]: StepOf<K> }[StepType];
+/** Every step type name, in schema order (`play`, `menu`, ...). */
 export const STEP_TYPES = Object.keys(stepSchemas) as StepType[];
 
 /** A named prompt: `text` (captions / TTS) and/or `audio` (a WAV URI or a path beside the flow). */
@@ -496,6 +499,7 @@ export const ScenarioSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+/** One flow-test scenario: caller input over time, stubbed outcomes and expectations (see ScenarioSchema). */
 export type Scenario = Static<typeof ScenarioSchema>;
 
 /** A flow file. */
@@ -561,6 +565,7 @@ export const FlowTestFileSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+/** A `*.test.yaml` file: the flow it tests (optional path) and its scenarios. */
 export type FlowTestFile = Static<typeof FlowTestFileSchema>;
 
 /** `flows/numbers.yaml`: demo phone numbers (E.164) -> flow ids. */
@@ -578,6 +583,7 @@ export const NumbersSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+/** The parsed `numbers.yaml`: `numbers` maps an E.164 number to a flow id. */
 export type NumbersFile = Static<typeof NumbersSchema>;
 
 /**

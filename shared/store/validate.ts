@@ -19,11 +19,13 @@ import type {
 
 /** Largest serialised document we store (Cosmos DB's item limit is 2 MB; keep a margin). */
 export const MAX_DOCUMENT_BYTES = 1_500_000;
-/** Default and largest page size of `calls.list`. */
+/** Default page size of `calls.list`. */
 export const DEFAULT_PAGE_SIZE = 50;
+/** Largest page size of `calls.list`; a larger `limit` is refused with STORE.INVALID. */
 export const MAX_PAGE_SIZE = 200;
-/** History entries kept on a flow pointer / a number binding. */
+/** History entries kept on a flow pointer (oldest dropped first). */
 export const POINTER_HISTORY_LIMIT = 500;
+/** History entries kept on a number binding (oldest dropped first). */
 export const BINDING_HISTORY_LIMIT = 100;
 
 const E164 = /^\+[1-9]\d{1,14}$/;
