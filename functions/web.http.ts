@@ -5,8 +5,10 @@
  * - `/api/console` and every path without a file extension (the console's own screens) answer
  *   `index.html`; a missing file with an extension answers 404; `..` or encoded separators 400.
  * - Cache: files under `assets/` carry a content hash in their name, so they are
- *   `public, max-age=31536000, immutable`; everything else (index.html) is `no-cache` with an ETag
- *   (`If-None-Match` answers 304), so a new build is picked up on the next load.
+ *   `public, max-age=31536000, immutable`; other files are `no-cache` with an ETag (`If-None-Match`
+ *   answers 304). `index.html` is `no-store`: each load gets a fresh CSP nonce, written into the
+ *   page where Vite left the `__CSP_NONCE__` placeholder (`html.cspNonce`), which the editor gives
+ *   to the `<style>` element CodeMirror injects; no other inline style is allowed.
  * - Security headers on every answer: a strict Content-Security-Policy (only this origin's scripts,
  *   styles, images and API; no inline script or style, no eval, Trusted Types required so no
  *   string reaches an HTML sink), `X-Content-Type-Options: nosniff`, no framing, no referrer.
@@ -14,7 +16,7 @@
  * Anonymous on purpose, like any single-page app signed in with MSAL.js: these files hold no data
  * and no secrets; every API the console calls requires a bearer token.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
@@ -30,11 +32,11 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
  * identity provider the sign-in screen gets its token from. (With MSAL.js in production, the
  * Entra ID authority, `https://login.microsoftonline.com`, would be added here.)
  */
-export function consoleCsp(local: boolean): string {
+export function consoleCsp(local: boolean, nonce?: string): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
-    "style-src 'self'",
+    nonce === undefined ? "style-src 'self'" : `style-src 'self' 'nonce-${nonce}'`,
     "img-src 'self' data:",
     "font-src 'self'",
     local ? "connect-src 'self' http://127.0.0.1:* http://localhost:*" : "connect-src 'self'",
@@ -70,6 +72,9 @@ const CONTENT_TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.txt': 'text/plain; charset=utf-8',
 };
+
+/** What Vite writes where the per-response nonce goes (web/vite.config.ts `html.cspNonce`). */
+export const NONCE_PLACEHOLDER = '__CSP_NONCE__';
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
@@ -138,6 +143,20 @@ export function createConsoleHandler(root: string): (request: HttpRequest) => Pr
     }
     if (!info.isFile()) return text(404, `No console file "${file}".`);
 
+    if (file === 'index.html') {
+      const nonce = randomBytes(18).toString('base64');
+      const html = (await readFile(full, 'utf8')).replaceAll(NONCE_PLACEHOLDER, nonce);
+      return {
+        status: 200,
+        headers: {
+          ...SECURITY_HEADERS,
+          'Content-Security-Policy': consoleCsp(isLocal(request), nonce),
+          'Content-Type': 'text/html; charset=utf-8',
+          'Cache-Control': 'no-store',
+        },
+        body: request.method === 'HEAD' ? undefined : html,
+      };
+    }
     const body = await readFile(full);
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
     const hashed = segments[0] === 'assets' && ext !== '';

@@ -11,6 +11,9 @@ export default defineConfig({
   root,
   base: '/api/console/',
   logLevel: 'warn',
+  // functions/web.http.ts replaces this placeholder with a fresh nonce per page load; the editor
+  // passes it to CodeMirror (EditorView.cspNonce) for the <style> element it injects.
+  html: { cspNonce: '__CSP_NONCE__' },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -24,7 +24,10 @@ function get(p: string, headers: Record<string, string> = {}, host = '127.0.0.1:
 beforeAll(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'web-http-'));
   fs.mkdirSync(path.join(root, 'assets'));
-  fs.writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>console</title>');
+  fs.writeFileSync(
+    path.join(root, 'index.html'),
+    '<!doctype html><title>console</title><meta property="csp-nonce" nonce="__CSP_NONCE__"><script nonce="__CSP_NONCE__" src="x.js"></script>',
+  );
   fs.writeFileSync(path.join(root, 'assets', 'index-abc123.js'), 'console.log(1)');
   fs.writeFileSync(path.join(root, 'assets', 'index-abc123.css'), 'body{}');
   fs.writeFileSync(path.join(root, 'secret.txt'), 'not outside');
@@ -37,15 +40,22 @@ afterAll(() => {
 });
 
 describe('GET /api/console/{*path}', () => {
-  it('serves index.html for the root and for screen paths, not cached without revalidation', async () => {
+  it('serves index.html for the root and for screen paths, never stored, with a fresh CSP nonce', async () => {
+    const nonces = new Set<string>();
     for (const p of ['', 'flows', 'calls/abc']) {
       const res = await get(p);
       expect(res.status).toBe(200);
       const headers = res.headers as Record<string, string>;
       expect(headers['Content-Type']).toBe('text/html; charset=utf-8');
-      expect(headers['Cache-Control']).toBe('no-cache');
-      expect(Buffer.from(res.body as Buffer).toString()).toContain('<title>console</title>');
+      expect(headers['Cache-Control']).toBe('no-store');
+      const html = res.body as string;
+      expect(html).toContain('<title>console</title>');
+      expect(html).not.toContain('__CSP_NONCE__');
+      const nonce = /nonce="([^"]+)"/.exec(html)?.[1] as string;
+      expect(headers['Content-Security-Policy']).toContain(`style-src 'self' 'nonce-${nonce}'`);
+      nonces.add(nonce);
     }
+    expect(nonces.size).toBe(3);
   });
 
   it('serves hashed assets with their content type, immutable for a year', async () => {
@@ -60,17 +70,18 @@ describe('GET /api/console/{*path}', () => {
   });
 
   it('answers 304 to a matching If-None-Match and 200 to a stale one', async () => {
-    const first = await get('');
+    const first = await get('assets/index-abc123.css');
     const etag = (first.headers as Record<string, string>).ETag as string;
     expect(etag).toMatch(/^".+"$/);
-    expect((await get('', { 'if-none-match': etag })).status).toBe(304);
-    expect((await get('', { 'if-none-match': '"other"' })).status).toBe(200);
+    expect((await get('assets/index-abc123.css', { 'if-none-match': etag })).status).toBe(304);
+    expect((await get('assets/index-abc123.css', { 'if-none-match': '"other"' })).status).toBe(200);
   });
 
   it('sends a strict CSP (no inline script or style, Trusted Types) and hardening headers', async () => {
-    const res = await get('', {}, 'switchboard.example.net');
+    const res = await get('assets/index-abc123.js', {}, 'switchboard.example.net');
     const h = res.headers as Record<string, string>;
     expect(h['Content-Security-Policy']).toBe(consoleCsp(false));
+    expect(h['Content-Security-Policy']).toContain("style-src 'self';");
     expect(h['Content-Security-Policy']).toContain("script-src 'self'");
     expect(h['Content-Security-Policy']).toContain("connect-src 'self';");
     expect(h['Content-Security-Policy']).toContain("require-trusted-types-for 'script'");

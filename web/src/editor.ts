@@ -18,6 +18,11 @@ import type { Problem } from './types.js';
 
 export const FLOW_SCHEMA = flowSchema as unknown as JsonSchema;
 
+/** The page's CSP nonce (index.html's `<meta property="csp-nonce">`, filled in by the server). */
+export function cspNonce(): string {
+  return document.querySelector<HTMLMetaElement>('meta[property="csp-nonce"]')?.nonce ?? '';
+}
+
 /** Parses YAML leniently (a half-typed document still gives what it can); undefined on failure. */
 export function parseLenient(text: string): unknown {
   try {
@@ -110,6 +115,7 @@ export function createEditor(o: EditorOptions): EditorView {
     state: EditorState.create({
       doc: o.text,
       extensions: [
+        EditorView.cspNonce.of(cspNonce()),
         basicSetup,
         keymap.of([indentWithTab]),
         yamlLanguage(),

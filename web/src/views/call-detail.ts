@@ -41,22 +41,26 @@ export interface Bar {
   durationMs: number;
 }
 
-function eventLabel(e: TimelineEvent): string {
+/**
+ * A short label for a timeline event, from the fields the writers put in `data`: steps
+ * `{from, to, reason}` (the caller's `input` is personal data and is not shown), Graph requests
+ * `{request, ok, code?}`, notifications `{eventKind}`, outcomes `{kind, target?, reason?}`.
+ */
+export function eventLabel(e: TimelineEvent): string {
   const d = e.data;
-  const pick = (...keys: string[]): string =>
-    keys
-      .map((k) => d[k])
-      .filter((v) => typeof v === 'string' || typeof v === 'number')
-      .join(' ');
+  const str = (k: string): string =>
+    typeof d[k] === 'string' || typeof d[k] === 'number' ? String(d[k]) : '';
   switch (e.kind) {
     case 'step':
-      return `step ${pick('step', 'name', 'type')}`.trim();
+      return `${str('to') ? `step ${str('to')}` : 'flow ends'}${str('reason') ? ` (${str('reason')})` : ''}`;
     case 'graphRequest':
-      return `Graph ${pick('method', 'path', 'action', 'operation')}`.trim();
+      return `Graph ${str('request') || '?'}${d.ok === false ? ` failed ${str('code')}`.trimEnd() : ''}`;
     case 'notification':
-      return `notification ${pick('changeType', 'state', 'resource', 'type')}`.trim();
+      return `notification ${str('eventKind') || '?'}`;
+    case 'outcome':
+      return `outcome ${str('kind')}${str('target') ? ` to ${str('target')}` : ''}`;
     default:
-      return `${e.kind} ${pick('kind', 'code', 'reason', 'message')}`.trim();
+      return `${e.kind} ${str('code') || str('message')}`.trim();
   }
 }
 

@@ -102,7 +102,9 @@ export async function flowEditorView(root: HTMLElement, [flowId = '']: string[])
   const renderProblems = (problems: Problem[]): void => {
     const errors = problems.filter((p) => p.severity === 'error').length;
     problemsSummary.textContent =
-      problems.length === 0 ? 'No problems.' : `${errors} errors, ${problems.length - errors} warnings.`;
+      problems.length === 0
+        ? 'No problems.'
+        : `${errors} ${errors === 1 ? 'error' : 'errors'}, ${problems.length - errors} ${problems.length - errors === 1 ? 'warning' : 'warnings'}.`;
     replace(
       problemsList,
       ...problems.map((p) =>
@@ -112,8 +114,9 @@ export async function flowEditorView(root: HTMLElement, [flowId = '']: string[])
           h(
             'button',
             { type: 'button', class: 'link', onclick: () => ed.view && goTo(ed.view, p.line, p.col) },
-            `Line ${p.line}, column ${p.col}: `,
+            `Line ${p.line}, column ${p.col}`,
           ),
+          ': ',
           h('strong', {}, p.severity),
           ` ${p.code}: ${p.message}`,
         ),

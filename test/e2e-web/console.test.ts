@@ -1,0 +1,251 @@
+/**
+ * The web console in a real headless Chromium (Debian's /usr/bin/chromium, driven by
+ * playwright-core) against the whole local stack on 127.0.0.1 (`startStack`: Graph simulator,
+ * embedded store, local identity provider, the local Functions host serving the API and the
+ * console). One analyst-and-operator journey: sign in, edit a flow and see a validation error at
+ * its line, fix it, run its tests, publish with a diff, place a test call with the keypad and see
+ * its path, then find the call in the ops console and open its timeline. Screenshots of each screen
+ * go to test-artifacts/web/ (git-ignored).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { startStack, type Stack } from '../../local/stack.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve('test-artifacts', 'web');
+const FLOW = 'city-power-outage';
+const NUMBER = '+14255550150';
+
+let stack: Stack;
+let context: BrowserContext;
+let page: Page;
+let tmp: string;
+const problems: string[] = [];
+
+/** Scrolls the element matching `selector` to the top of the window. */
+async function scrollToTop(selector: string): Promise<void> {
+  await page.evaluate(
+    `document.querySelector(${JSON.stringify(selector)}).scrollIntoView({ block: 'start' })`,
+  );
+}
+
+/** Saves what the window shows (1440 x 1000), after scrolling `focus` (a CSS selector) to the top. */
+async function shot(name: string, focus?: string): Promise<void> {
+  if (focus) await scrollToTop(focus);
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+}
+
+// Code that runs in the page is given as strings: the tests are type-checked without the DOM library.
+
+/** Form controls and buttons on the page without an accessible name (label, aria-label, text). */
+function unlabelled(): Promise<string[]> {
+  return page.evaluate<string[]>(`(() => {
+    const bad = [];
+    for (const el of document.querySelectorAll('input, select, textarea, [contenteditable="true"], button')) {
+      const named = (el.labels && el.labels.length) || el.getAttribute('aria-label') ||
+        el.getAttribute('aria-labelledby') || (el.tagName === 'BUTTON' && el.textContent.trim());
+      if (!named) bad.push(el.tagName.toLowerCase() + '#' + el.id + '.' + el.className);
+    }
+    return bad;
+  })()`);
+}
+
+/** The 1-based line of the first line of `text` that matches `re` after the line matching `after`. */
+function lineOf(text: string, after: RegExp, re: RegExp): number {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => after.test(l));
+  const i = lines.findIndex((l, n) => n > start && re.test(l));
+  if (start < 0 || i < 0) throw new Error(`no line ${String(re)} after ${String(after)}`);
+  return i + 1;
+}
+
+beforeAll(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  execFileSync(process.execPath, ['scripts/web-build.mjs', '--if-stale'], { stdio: 'pipe' });
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-web-'));
+  stack = await startStack({ port: 0, dataDir: path.join(tmp, 'data'), clockScale: 4, quiet: true });
+  context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1440, height: 1000 },
+  });
+  // Record CSP violations (init scripts run outside the page's CSP) and page errors.
+  await context.addInitScript(`
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
+  `);
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/status of 40[49]/.test(msg.text()))
+      problems.push(`console: ${msg.text()}`);
+  });
+}, 180_000);
+
+afterAll(async () => {
+  // The last screen, whatever happened (a failure's screen is the one to look at).
+  await page?.screenshot({ path: path.join(ARTIFACTS, '99-last.png') }).catch(() => undefined);
+  await context?.close();
+  await stack?.stop();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('web console in Chromium', () => {
+  it('edits, validates, tests, publishes, test-calls a flow, and shows the call to ops', async () => {
+    expect(stack.idpUrl, 'the local identity provider runs with the stack').toBeTruthy();
+
+    // Sign in: roles picked on the sign-in screen, token from the local identity provider.
+    await page.goto(`${stack.url}/api/console/`);
+    await page.waitForURL(/#\/signin$/);
+    await page.getByLabel('Identity provider URL').fill(stack.idpUrl ?? '');
+    await page.getByLabel('User name').fill('ana@contoso.example');
+    for (const role of ['FlowEditor', 'FlowPublisher', 'Operator'])
+      await page.getByRole('checkbox', { name: new RegExp(`^${role}`) }).check();
+    expect(await unlabelled()).toEqual([]);
+    await shot('01-sign-in');
+    await page.getByLabel('User name').press('Enter'); // the keyboard submits the form
+
+    // Flow list.
+    await page.waitForURL(/#\/flows$/);
+    const flowLink = page.getByRole('link', { name: FLOW });
+    await flowLink.waitFor();
+    await shot('02-flows');
+    await flowLink.click();
+
+    // The editor with the live version, its graph and its problems.
+    await page.locator('.cm-editor').waitFor();
+    await page.locator('#graph svg .node').first().waitFor();
+    await expect.poll(() => page.locator('#problems-summary').textContent()).toBe('No problems.');
+    const source = await page.evaluate<string>(`(async () => {
+      const { token } = JSON.parse(sessionStorage.getItem('switchboard.session'));
+      const r = await fetch('/api/flows/${FLOW}', { headers: { Authorization: 'Bearer ' + token } });
+      return (await r.json()).published.source;
+    })()`);
+    const line = lineOf(source, /^ {2}mainMenu:/, /^ {4}timeout: 6s$/);
+    const graphNodes = await page.locator('#graph svg .node').count();
+    expect(graphNodes).toBe(source.match(/^ {4}type: /gm)?.length);
+
+    // Break the menu timeout: the validator's error shows at that line, in the gutter and the list.
+    await page.locator('.cm-content').click();
+    await page.keyboard.press('Control+Home');
+    for (let i = 1; i < line; i++) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('End');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type('x');
+    const problem = page.locator(`#problems li.error[data-line="${line}"]`);
+    await problem.waitFor({ timeout: 15_000 });
+    expect(await problem.textContent()).toContain(`Line ${line}`);
+    const marked = page.locator('.cm-line', { has: page.locator('.cm-lintRange-error') });
+    await marked.first().waitFor();
+    expect(await marked.first().textContent()).toBe('    timeout: 6x');
+    await page.locator('.cm-lint-marker-error').first().waitFor();
+    expect(await unlabelled()).toEqual([]);
+    await shot('03-validation-error');
+
+    // Fix it (7 s now), save the draft, run the flow tests.
+    await page.keyboard.press('Backspace');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type('7s');
+    await expect
+      .poll(() => page.locator('#problems-summary').textContent(), { timeout: 15_000 })
+      .toBe('No problems.');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await expect
+      .poll(() => page.locator('#draft-state').textContent())
+      .toContain('draft saved by ana@contoso.example');
+    await page.getByRole('button', { name: 'Run flow tests' }).click();
+    const summary = page.locator('#tests-summary');
+    await summary.waitFor({ timeout: 60_000 });
+    expect(await summary.textContent()).toMatch(/^All \d+ tests passed\.$/);
+    await shot('04-flow-tests', '#tests-section');
+
+    // Publish: the diff against the live version, then the new version becomes live.
+    const liveBefore = Number(
+      (await page.locator('#flow-state .badge').first().textContent())?.replace(/\D+/g, ''),
+    );
+    await page.getByRole('button', { name: 'Review and publish…' }).click();
+    const diff = page.locator('#publish-panel pre.diff');
+    await diff.waitFor();
+    expect(await diff.locator('.diff-del').allTextContents()).toContain('-    timeout: 6s');
+    expect(await diff.locator('.diff-add').allTextContents()).toContain('+    timeout: 7s');
+    await page.locator('#publish-reason').fill('longer menu timeout');
+    await shot('05-publish-diff', '#publish-panel');
+    await page.getByRole('button', { name: 'Publish this version' }).click();
+    await page.locator('#published-version').waitFor({ timeout: 60_000 });
+    expect(await page.locator('#published-version').textContent()).toBe(
+      `Published version ${liveBefore + 1}.`,
+    );
+    await page.getByRole('button', { name: `Roll back to v${liveBefore}` }).waitFor();
+    await shot('06-versions', '#versions-h');
+
+    // A test call with the keypad: hear the greeting and the menu, press 0 for an agent.
+    await scrollToTop('#testcall');
+    await page.locator('#testcall-number').selectOption(NUMBER);
+    await page.getByRole('button', { name: 'Call', exact: true }).click();
+    const prompts = page.locator('#testcall-prompts');
+    await expect
+      .poll(() => prompts.textContent(), { timeout: 60_000 })
+      .toContain('To check on or report a power outage, press 1.');
+    await page.getByRole('button', { name: 'Key 0' }).click();
+    await expect
+      .poll(() => page.locator('#testcall-outcome').textContent(), { timeout: 60_000 })
+      .toMatch(/^Outcome: transferred/);
+    expect(await page.locator('#testcall-path li').allTextContents()).toEqual([
+      'screen',
+      'greet',
+      'mainMenu',
+      'agent',
+    ]);
+    expect(await page.locator('#testcall-pressed').textContent()).toBe('0');
+    expect(await page.locator('#graph svg .node.on-path').count()).toBe(4);
+    await shot('07-test-call', '#testcall');
+    await shot('08-graph-with-call-path', '.editor-grid');
+
+    // Ops: the call is in the calls table; its timeline and orchestration history open.
+    await page.getByRole('link', { name: 'Calls', exact: true }).click();
+    await page.waitForURL(/#\/calls$/);
+    await page.locator('#f-number').fill(NUMBER);
+    await page.getByRole('button', { name: 'Search' }).click();
+    const row = page.locator('#calls-table tbody tr').first();
+    await row.waitFor();
+    expect(await row.textContent()).toContain(FLOW);
+    expect(await row.textContent()).toContain('transferred');
+    expect(await unlabelled()).toEqual([]);
+    await shot('09-calls');
+    await row.getByRole('link').click();
+    await page.waitForURL(/#\/calls\/.+/);
+    const gantt = page.locator('#gantt');
+    await gantt.waitFor();
+    expect(await gantt.locator('.bar.kind-step').count()).toBeGreaterThanOrEqual(4);
+    const labels = await gantt.locator('.bar-label').allTextContents();
+    for (const step of ['screen', 'greet', 'mainMenu', 'agent'])
+      expect(labels.some((l) => l.startsWith(`step ${step}`))).toBe(true);
+    expect(labels.some((l) => l.startsWith('Graph '))).toBe(true);
+    expect(labels.some((l) => l.startsWith('outcome transferred'))).toBe(true);
+    expect(await page.locator('#history tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.locator('#history').textContent()).toContain('ExecutionStarted');
+    expect(await unlabelled()).toEqual([]);
+    await shot('10-call-timeline');
+
+    // Nothing broke the page's CSP or threw.
+    const csp = await page.evaluate<string[]>('window.__csp');
+    expect(csp).toEqual([]);
+    expect(problems).toEqual([]);
+  }, 300_000);
+});
