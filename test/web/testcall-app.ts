@@ -1,0 +1,3 @@
+/** Entry point for the test-call API tests: only the test-call routes and health. */
+import '../../functions/health.http.js';
+import '../../functions/api/testcall.http.js';
