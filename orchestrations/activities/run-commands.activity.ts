@@ -256,7 +256,10 @@ export function createRunCommandsActivity(deps: RunCommandsDeps): ActivityFn<'ru
         if (c.type !== 'cancelMedia') stopped = true;
       }
     }
-    const entered = input.transitions.flatMap((t) => (t.to === null ? [] : [t.to]));
+    // Steps entered, as flow tests count them: reprompts (`…:retry`) stay in the same step.
+    const entered = input.transitions.flatMap((t) =>
+      t.to === null || t.reason.endsWith(':retry') ? [] : [t.to],
+    );
     await Promise.all([
       appendQuietly(
         store,

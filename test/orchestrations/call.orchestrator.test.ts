@@ -28,6 +28,7 @@ steps:
   menu:
     type: menu
     prompt: welcome
+    timeout: 1s
     options:
       '1': sales
       '2': voicemail
@@ -151,6 +152,26 @@ describe('orchestration call (local stack + Graph simulator)', () => {
       true,
     );
     expect(timeline.some((e) => e.kind === 'outcome')).toBe(true);
+  });
+
+  it('reprompts after the no-input timer and still acts on the key pressed during the reprompt', async () => {
+    const call = await stack.sim.placeCall({
+      from: CALLER,
+      to: NUMBER,
+      steps: [{ type: 'waitForPrompt', n: 2, phase: 'start' }, '1'],
+    });
+    expect((await call.ended()).reason).toBe('transferred');
+    expect(actions(call.id)).toEqual([
+      'POST answer',
+      'POST subscribeToTone',
+      'POST playPrompt',
+      'POST playPrompt',
+      'POST cancelMediaProcessing',
+      'POST transfer',
+    ]);
+    const timeline = await stack.store.timelines.list(call.id);
+    expect(timeline.some((e) => e.kind === 'step' && e.data.reason === 'noInput:retry')).toBe(true);
+    expect((await ended(call.id)).path).toEqual(['menu', 'sales']);
   });
 
   it('rejects a call to a number with no flow, and records it', async () => {
