@@ -6,13 +6,21 @@ import http from 'node:http';
 import path from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSimClock, startGraphSimulator } from '../../../local/graph-sim/index.js';
 import type { GraphSimulator } from '../../../local/graph-sim/index.js';
-import { fixture, getToken, graph, keys, startWebhook, tempDir, waitFor, writeWav } from './helpers.js';
-import type { Webhook } from './helpers.js';
-
-const BOT = 'b0b0b0b0-1111-4222-8333-444444444444';
-const SECRET = 'sim-secret';
+import {
+  BOT,
+  fixture,
+  graphFor,
+  keys,
+  notificationsFor as notesOf,
+  startTestSimulator,
+  startWebhook,
+  tempDir,
+  waitFor,
+  waitForNotificationOf,
+  writeWav,
+} from './helpers.js';
+import type { Webhook, graph } from './helpers.js';
 
 let sim: GraphSimulator;
 let hook: Webhook;
@@ -22,16 +30,8 @@ let dir: string;
 beforeEach(async () => {
   hook = await startWebhook();
   dir = tempDir();
-  sim = await startGraphSimulator({
-    botAppId: BOT,
-    botClientSecret: SECRET,
-    defaultCallbackUri: hook.url,
-    clock: createSimClock({ speed: 50 }),
-    notificationRetry: { retryBaseMs: 100 },
-    // Generous: answering must not race the (sped-up) ringing timeout on a busy machine.
-    ringingTimeoutMs: 3_600_000,
-  });
-  g = graph(sim.graphBaseUrl, await getToken(sim.tokenEndpoint, BOT, SECRET));
+  sim = await startTestSimulator(hook.url, { notificationRetry: { retryBaseMs: 100 } });
+  g = await graphFor(sim);
 });
 
 afterEach(async () => {
@@ -39,8 +39,7 @@ afterEach(async () => {
   await hook.close();
 });
 
-const notificationsFor = (callId: string) =>
-  hook.received.map((r) => r.n).filter((n) => String(n.resourceUrl).includes(callId));
+const notificationsFor = (callId: string) => notesOf(hook, callId);
 const stateNotes = (callId: string) =>
   notificationsFor(callId)
     .filter((n) => n.resourceData?.['@odata.type'] === '#microsoft.graph.call')
@@ -229,12 +228,7 @@ describe('incoming call, answer, prompt, tones, hang-up', () => {
 
   it('drops an incoming call that is not answered within the ringing timeout', async () => {
     await sim.stop();
-    sim = await startGraphSimulator({
-      botAppId: BOT,
-      defaultCallbackUri: hook.url,
-      clock: createSimClock({ speed: 50 }),
-      ringingTimeoutMs: 15_000,
-    });
+    sim = await startTestSimulator(hook.url, { ringingTimeoutMs: 15_000 });
     const call = await sim.placeCall({ from: '+14255550100', to: '+18005550199' });
     const outcome = await call.ended();
     expect(outcome.reason).toBe('notAnswered');
@@ -370,14 +364,7 @@ describe('recordResponse', () => {
     expect(keys(res.body)).toEqual(
       expect.arrayContaining(keys(fixture('response-recordresponse-operation.json'))),
     );
-    const done = await waitFor(
-      () =>
-        notificationsFor(call.id).find(
-          (n) => n.resourceData['@odata.type'] === '#microsoft.graph.recordOperation',
-        ),
-      10_000,
-      'record done',
-    );
+    const done = await waitForNotificationOf(hook, call.id, '#microsoft.graph.recordOperation', 10_000);
     expect(done.resourceData).toMatchObject({
       status: 'completed',
       clientContext: 'd45324c1-fcb5-430a-902c-f20af696537c',
@@ -582,13 +569,11 @@ describe('other call actions', () => {
     expect((await g('POST', `${base}/keepAlive`)).status).toBe(200);
     const dtmf = await g('POST', `${base}/sendDtmfTones`, fixture('request-senddtmftones.json'));
     expect(dtmf.body.status).toBe('running');
-    const dtmfDone = await waitFor(
-      () =>
-        notificationsFor(call.id).find(
-          (n) => n.resourceData['@odata.type'] === '#microsoft.graph.sendDtmfTonesOperation',
-        ),
+    const dtmfDone = await waitForNotificationOf(
+      hook,
+      call.id,
+      '#microsoft.graph.sendDtmfTonesOperation',
       10_000,
-      'dtmf',
     );
     expect(dtmfDone.resourceData).toMatchObject({
       status: 'completed',
@@ -603,14 +588,7 @@ describe('other call actions', () => {
       fixture('request-participants-invite.json'),
     );
     expect(invite.body['@odata.type']).toBe('#microsoft.graph.inviteParticipantsOperation');
-    await waitFor(
-      () =>
-        notificationsFor(call.id).find(
-          (n) => n.resourceData['@odata.type'] === '#microsoft.graph.inviteParticipantsOperation',
-        ),
-      10_000,
-      'invite',
-    );
+    await waitForNotificationOf(hook, call.id, '#microsoft.graph.inviteParticipantsOperation', 10_000);
     expect((await g('GET', `${base}/participants`)).body.value).toHaveLength(3);
     const roster = notificationsFor(call.id).filter((n) => n.resourceUrl.endsWith('/participants'));
     expect(Array.isArray(roster.at(-1).resourceData)).toBe(true);
@@ -687,13 +665,11 @@ describe('hold music, screen sharing role and keep-alive', () => {
       expect.arrayContaining(keys(fixture('response-startholdmusic-operation.json'))),
     );
     // The fixture's customPrompt is on cdn.contoso.com: unreachable from here, so the operation fails.
-    const failed = await waitFor(
-      () =>
-        notificationsFor(call.id).find(
-          (n) => n.resourceData['@odata.type'] === '#microsoft.graph.startHoldMusicOperation',
-        ),
+    const failed = await waitForNotificationOf(
+      hook,
+      call.id,
+      '#microsoft.graph.startHoldMusicOperation',
       5000,
-      'hold op',
     );
     expect(failed.resourceData).toMatchObject({ status: 'failed', resultInfo: { code: 400, subcode: 8536 } });
     expect((await g('POST', `${base}/participants/${caller}/stopHoldMusic`, {})).status).toBe(409);
@@ -727,15 +703,8 @@ describe('hold music, screen sharing role and keep-alive', () => {
 
   it('ends an established call that gets no keepAlive within the interval, and keepAlive extends it', async () => {
     await sim.stop();
-    sim = await startGraphSimulator({
-      botAppId: BOT,
-      botClientSecret: SECRET,
-      defaultCallbackUri: hook.url,
-      clock: createSimClock({ speed: 50 }),
-      ringingTimeoutMs: 3_600_000,
-      keepAliveTimeoutMs: 100_000,
-    });
-    g = graph(sim.graphBaseUrl, await getToken(sim.tokenEndpoint, BOT, SECRET));
+    sim = await startTestSimulator(hook.url, { keepAliveTimeoutMs: 100_000 });
+    g = await graphFor(sim);
     const call = await answered({ from: '+14255550100', to: '+18005550199' });
     await waitFor(() => call.state === 'established', 5000, 'established');
     const established = call.transcript.find((e) => e.type === 'state' && e.state === 'established')!.at;
@@ -758,18 +727,13 @@ describe('prompt sources', () => {
     const httpUri = `http://127.0.0.1:${(web.address() as { port: number }).port}/p/hello.wav`;
     const fetched: string[] = [];
     for (const variant of ['base', 'custom'] as const) {
-      sim = await startGraphSimulator({
-        botAppId: BOT,
-        botClientSecret: SECRET,
-        defaultCallbackUri: hook.url,
-        clock: createSimClock({ speed: 50 }),
-        ringingTimeoutMs: 3_600_000,
+      sim = await startTestSimulator(hook.url, {
         promptBaseDir: dir,
         ...(variant === 'custom'
           ? { fetchPrompt: (uri: string) => (fetched.push(uri), Promise.resolve(served)) }
           : {}),
       });
-      g = graph(sim.graphBaseUrl, await getToken(sim.tokenEndpoint, BOT, SECRET));
+      g = await graphFor(sim);
       const call = await answered({ from: '+14255550100', to: '+18005550199' });
       await waitFor(() => call.state === 'established', 5000, 'established');
       const uris = variant === 'base' ? ['hello.wav', httpUri] : ['x-custom:hello'];
@@ -798,14 +762,8 @@ describe('prompt sources', () => {
 describe('outbound callees', () => {
   it('follows queued callee scripts: accept with key presses, decline, no answer', async () => {
     await sim.stop();
-    sim = await startGraphSimulator({
-      botAppId: BOT,
-      botClientSecret: SECRET,
-      defaultCallbackUri: hook.url,
-      clock: createSimClock({ speed: 50 }),
-      ringingTimeoutMs: 20_000,
-    });
-    g = graph(sim.graphBaseUrl, await getToken(sim.tokenEndpoint, BOT, SECRET));
+    sim = await startTestSimulator(hook.url, { ringingTimeoutMs: 20_000 });
+    g = await graphFor(sim);
     const create = () =>
       g('POST', '/communications/calls', {
         ...fixture('request-create-call-pstn-service-hosted-media.json'),

@@ -10,12 +10,9 @@ import { createInboundTokenValidator } from '../../../shared/graph/inbound-auth.
 import { parseNotificationCollection } from '../../../shared/graph/notifications.js';
 import type { CallEvent } from '../../../shared/graph/notifications.js';
 import { createMsalTokenProvider } from '../../../shared/graph/token-provider.js';
-import { createSimClock, startGraphSimulator } from '../../../local/graph-sim/index.js';
+import { createSimClock } from '../../../local/graph-sim/index.js';
 import type { GraphSimulator } from '../../../local/graph-sim/index.js';
-import { tempDir, waitFor, writeWav } from './helpers.js';
-
-const BOT = 'b0b0b0b0-1111-4222-8333-444444444444';
-const SECRET = 'sim-secret';
+import { BOT, SECRET, startTestSimulator, tempDir, waitFor, writeWav } from './helpers.js';
 
 let sim: GraphSimulator;
 let server: http.Server;
@@ -48,13 +45,7 @@ beforeEach(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   webhookUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/api/calling`;
-  sim = await startGraphSimulator({
-    botAppId: BOT,
-    botClientSecret: SECRET,
-    defaultCallbackUri: webhookUrl,
-    clock: createSimClock({ speed: 20 }),
-    ringingTimeoutMs: 3_600_000,
-  });
+  sim = await startTestSimulator(webhookUrl, { clock: createSimClock({ speed: 20 }) });
   const validator = createInboundTokenValidator({
     openIdConfigurationUrl: sim.openIdConfigurationUrl,
     issuers: [sim.notificationIssuer],

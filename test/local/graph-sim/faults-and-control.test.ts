@@ -2,13 +2,20 @@
 // Fault injection (requests and notifications), notification retries, the /sim control API used
 // by CLIs in another process, and the small pure parts (clock, key strings).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createSimClock, parseKeys, startGraphSimulator, toneOf } from '../../../local/graph-sim/index.js';
+import { createSimClock, parseKeys, toneOf } from '../../../local/graph-sim/index.js';
 import type { GraphSimulator } from '../../../local/graph-sim/index.js';
-import { getToken, graph, startWebhook, tempDir, waitFor, writeWav } from './helpers.js';
-import type { Webhook } from './helpers.js';
-
-const BOT = 'b0b0b0b0-1111-4222-8333-444444444444';
-const SECRET = 'sim-secret';
+import {
+  BOT,
+  SECRET,
+  graphFor,
+  notificationsFor,
+  startTestSimulator,
+  startWebhook,
+  tempDir,
+  waitFor,
+  writeWav,
+} from './helpers.js';
+import type { Webhook, graph } from './helpers.js';
 
 let sim: GraphSimulator;
 let hook: Webhook;
@@ -16,15 +23,8 @@ let g: ReturnType<typeof graph>;
 
 beforeEach(async () => {
   hook = await startWebhook();
-  sim = await startGraphSimulator({
-    botAppId: BOT,
-    botClientSecret: SECRET,
-    defaultCallbackUri: hook.url,
-    clock: createSimClock({ speed: 50 }),
-    ringingTimeoutMs: 3_600_000,
-    notificationRetry: { retryBaseMs: 100 },
-  });
-  g = graph(sim.graphBaseUrl, await getToken(sim.tokenEndpoint, BOT, SECRET));
+  sim = await startTestSimulator(hook.url, { notificationRetry: { retryBaseMs: 100 } });
+  g = await graphFor(sim);
 });
 
 afterEach(async () => {
@@ -37,8 +37,7 @@ const answerBody = () => ({
   acceptedModalities: ['audio'],
   mediaConfig: { '@odata.type': '#microsoft.graph.serviceHostedMediaConfig' },
 });
-const forCall = (id: string) =>
-  hook.received.map((r) => r.n).filter((n) => String(n.resourceUrl).includes(id));
+const forCall = (id: string) => notificationsFor(hook, id);
 
 describe('request faults', () => {
   it('answers 429 with Retry-After, 503 and 504 for the next matching requests, then normally', async () => {

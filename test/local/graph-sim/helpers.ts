@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- wire JSON is checked by assertions against the fixtures, not by types */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- wire JSON is checked by assertions against the fixtures, not by types */
 // Test helpers for the Graph simulator: a bot webhook that records what Graph posts, WAV files in
 // a temp dir, and a poller. Shared by the files in this folder only.
 import fs from 'node:fs';
@@ -7,11 +7,40 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import wavefile from 'wavefile';
+import { createSimClock, startGraphSimulator } from '../../../local/graph-sim/index.js';
+import type { GraphSimulator, GraphSimulatorOptions } from '../../../local/graph-sim/index.js';
 
 export const FIXTURES = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../../../../shared/fixtures/graph',
 );
+
+/** The bot's app id and client secret that the simulator under test knows. */
+export const BOT = 'b0b0b0b0-1111-4222-8333-444444444444';
+export const SECRET = 'sim-secret';
+
+/**
+ * Starts a simulator for {@link BOT} posting to `callbackUri`, with a 50x clock and a ringing
+ * timeout of an hour (simulated), so answering never races it on a busy machine. `overrides` win.
+ */
+export function startTestSimulator(
+  callbackUri: string,
+  overrides: Partial<GraphSimulatorOptions> = {},
+): Promise<GraphSimulator> {
+  return startGraphSimulator({
+    botAppId: BOT,
+    botClientSecret: SECRET,
+    defaultCallbackUri: callbackUri,
+    clock: createSimClock({ speed: 50 }),
+    ringingTimeoutMs: 3_600_000,
+    ...overrides,
+  });
+}
+
+/** A Graph caller for `sim` holding a token obtained with {@link BOT}'s secret. */
+export async function graphFor(sim: GraphSimulator): Promise<ReturnType<typeof graph>> {
+  return graph(sim.graphBaseUrl, await getToken(sim.tokenEndpoint, BOT, SECRET));
+}
 
 export function fixture(name: string): any {
   return JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
@@ -56,6 +85,25 @@ export async function startWebhook(): Promise<Webhook> {
     answers,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** The notifications `hook` received about one call (its id in `resourceUrl`), in arrival order. */
+export function notificationsFor(hook: Webhook, callId: string): any[] {
+  return hook.received.map((r) => r.n).filter((n) => String(n.resourceUrl).includes(callId));
+}
+
+/** Waits for the first notification about `callId` whose `resourceData` is of `odataType`. */
+export function waitForNotificationOf(
+  hook: Webhook,
+  callId: string,
+  odataType: string,
+  timeoutMs = 10_000,
+): Promise<any> {
+  return waitFor(
+    () => notificationsFor(hook, callId).find((n) => n.resourceData?.['@odata.type'] === odataType),
+    timeoutMs,
+    odataType,
+  );
 }
 
 /** Polls `fn` until it returns a truthy value (real ms timeout). */

@@ -6,13 +6,10 @@ import { GraphCallsClient } from '../../../shared/graph/calls-client.js';
 import { parseNotificationCollection } from '../../../shared/graph/notifications.js';
 import type { CallEvent } from '../../../shared/graph/notifications.js';
 import { createMsalTokenProvider } from '../../../shared/graph/token-provider.js';
-import { createSimClock, startGraphSimulator } from '../../../local/graph-sim/index.js';
+import { startGraphSimulator } from '../../../local/graph-sim/index.js';
 import type { GraphSimulator } from '../../../local/graph-sim/index.js';
-import { startWebhook, tempDir, waitFor, writeWav } from './helpers.js';
+import { BOT, SECRET, startTestSimulator, startWebhook, tempDir, waitFor, writeWav } from './helpers.js';
 import type { Webhook } from './helpers.js';
-
-const BOT = 'b0b0b0b0-1111-4222-8333-444444444444';
-const SECRET = 'sim-secret';
 
 let sim: GraphSimulator;
 let hook: Webhook;
@@ -20,13 +17,7 @@ let client: GraphCallsClient;
 
 beforeEach(async () => {
   hook = await startWebhook();
-  sim = await startGraphSimulator({
-    botAppId: BOT,
-    botClientSecret: SECRET,
-    defaultCallbackUri: hook.url,
-    clock: createSimClock({ speed: 50 }),
-    ringingTimeoutMs: 3_600_000,
-  });
+  sim = await startTestSimulator(hook.url);
   const tokenProvider = createMsalTokenProvider({
     tenantId: sim.tenantId,
     clientId: BOT,
