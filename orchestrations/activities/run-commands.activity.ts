@@ -84,7 +84,13 @@ export function toInvitation(t: Target): InvitationParticipantInfo {
   };
 }
 
-const seconds = (ms: number): number => Math.max(1, Math.round(ms / 1000));
+/**
+ * recordResponse durations in whole seconds within Graph's documented range (call-record:
+ * `initialSilenceTimeoutInSeconds`, `maxSilenceTimeoutInSeconds`, `maxRecordDurationInSeconds`:
+ * min 1, max 120). A longer `maxDuration` in a flow is cut to 120 s.
+ */
+export const RECORD_MAX_SECONDS = 120;
+const seconds = (ms: number): number => Math.min(RECORD_MAX_SECONDS, Math.max(1, Math.round(ms / 1000)));
 
 async function readCapped(res: Response, maxBytes: number): Promise<string> {
   const declared = Number(res.headers.get('content-length') ?? '0');

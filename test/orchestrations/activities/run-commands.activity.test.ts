@@ -203,6 +203,38 @@ describe('runCommands', () => {
   });
 });
 
+describe('runCommands: recordResponse', () => {
+  it("keeps record durations within Graph's documented 1-120 s", async () => {
+    await run([
+      {
+        type: 'record',
+        id: 'vm#1',
+        prompt: { name: 'leave', text: 'Leave a message.' },
+        maxDurationMs: 180_000,
+        playBeep: true,
+        stopTones: ['#'],
+        initialSilenceTimeoutMs: 200,
+        maxSilenceTimeoutMs: 5000,
+      },
+    ]);
+    expect(graph.calls[0]).toEqual([
+      'recordResponse',
+      {
+        prompts: [
+          { '@odata.type': '#microsoft.graph.mediaPrompt', mediaInfo: { uri: '' }, text: 'Leave a message.' },
+        ],
+        bargeInAllowed: true,
+        initialSilenceTimeoutInSeconds: 1,
+        maxSilenceTimeoutInSeconds: 5,
+        maxRecordDurationInSeconds: 120,
+        playBeep: true,
+        stopTones: ['#'],
+        clientContext: 'vm#1',
+      },
+    ]);
+  });
+});
+
 describe('Graph shapes', () => {
   it('keeps absolute prompt URIs and builds identities per target kind', () => {
     expect(
