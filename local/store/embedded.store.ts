@@ -35,16 +35,21 @@ import type {
   NewTimelineEvent,
   NumberBinding,
   Page,
-  PointerChange,
   TimelineEvent,
 } from '../../shared/store/model.js';
+import {
+  checkPublishInput,
+  checkRollbackInput,
+  checkRollbackTarget,
+  nextPublishedVersion,
+  withPointerChange,
+} from '../../shared/store/flow-pointer.js';
 import type { BindInput, NumberRepository } from '../../shared/store/numbers.port.js';
 import { StoreError, StoreErrorCode, invalid } from '../../shared/store/store-error.js';
 import type { Store, StoreOptions } from '../../shared/store/store.port.js';
 import type { TimelineRepository } from '../../shared/store/timelines.port.js';
 import {
   BINDING_HISTORY_LIMIT,
-  POINTER_HISTORY_LIMIT,
   checkCallChanges,
   checkCallQuery,
   checkE164,
@@ -276,52 +281,29 @@ class EmbeddedFlows implements FlowRepository {
   publish(input: PublishInput): Promise<FlowVersion> {
     const where = 'flows.publish';
     return guard(where, this.db, () => {
-      const flowId = checkId(where, 'flowId', input?.flowId);
-      const source = checkSource(where, input.source);
-      const document = checkFlowDocument(where, flowId, input.document);
-      const by = checkText(where, 'by', input.by, 200);
-      const at = timeOrNow(where, input.at, this.now);
-      const expected =
-        input.expectedVersion === undefined
-          ? undefined
-          : checkPositiveInt(where, 'expectedVersion', input.expectedVersion);
-      const reason = input.reason === undefined ? undefined : checkText(where, 'reason', input.reason, 1000);
+      const { flowId, source, document, by, at, expectedVersion, reason } = checkPublishInput(
+        where,
+        input,
+        this.now,
+      );
       return this.db.transaction(() => {
         const row = this.db.get('SELECT doc FROM flow_pointers WHERE flow_id = ?', [flowId]);
         const current = row ? parse<Omit<FlowPointer, 'etag'>>(row) : undefined;
-        const latest = current?.latestVersion ?? 0;
-        const version = latest + 1;
-        if (expected !== undefined && expected <= latest)
-          throw new StoreError(
-            StoreErrorCode.Immutable,
-            `${where}: version ${expected} is already published and cannot change`,
-            {
-              metadata: { where, flowId, version: expected },
-            },
-          );
-        if (expected !== undefined && expected !== version)
-          throw new StoreError(
-            StoreErrorCode.Conflict,
-            `${where}: the next version is ${version}, not ${expected}`,
-            {
-              metadata: { where, flowId, expectedVersion: expected, nextVersion: version },
-            },
-          );
-        const change: PointerChange = {
-          kind: 'publish',
-          fromVersion: current?.liveVersion ?? null,
-          toVersion: version,
-          by,
-          at,
-          ...(reason === undefined ? {} : { reason }),
-        };
+        const version = nextPublishedVersion(where, flowId, current?.latestVersion ?? 0, expectedVersion);
         const pointer: Omit<FlowPointer, 'etag'> = {
           flowId,
           liveVersion: version,
           latestVersion: version,
           updatedBy: by,
           updatedAt: at,
-          history: [...(current?.history ?? []), change].slice(-POINTER_HISTORY_LIMIT),
+          history: withPointerChange(current?.history, {
+            kind: 'publish',
+            fromVersion: current?.liveVersion ?? null,
+            toVersion: version,
+            by,
+            at,
+            reason,
+          }),
         };
         const published: FlowVersion = {
           flowId,
@@ -394,40 +376,40 @@ class EmbeddedFlows implements FlowRepository {
   rollback(input: RollbackInput): Promise<FlowPointer> {
     const where = 'flows.rollback';
     return guard(where, this.db, () => {
-      const flowId = checkId(where, 'flowId', input?.flowId);
-      const toVersion = checkPositiveInt(where, 'toVersion', input.toVersion);
-      const by = checkText(where, 'by', input.by, 200);
-      const at = timeOrNow(where, input.at, this.now);
-      const reason = input.reason === undefined ? undefined : checkText(where, 'reason', input.reason, 1000);
-      if (input.etag !== undefined) checkText(where, 'etag', input.etag, 200);
+      const {
+        flowId,
+        toVersion,
+        by,
+        at,
+        reason,
+        etag: expectedEtag,
+      } = checkRollbackInput(where, input, this.now);
       return this.db.transaction(() => {
         const row = this.db.get('SELECT doc, etag FROM flow_pointers WHERE flow_id = ?', [flowId]);
         if (!row) throw notFound(where, 'the flow was never published', { flowId });
-        if (input.etag !== undefined && row.etag !== input.etag)
+        if (expectedEtag !== undefined && row.etag !== expectedEtag)
           throw new StoreError(StoreErrorCode.Conflict, `${where}: the pointer moved since it was read`, {
             metadata: { where, flowId },
           });
         const current = parse<Omit<FlowPointer, 'etag'>>(row);
-        if (toVersion >= current.liveVersion)
-          throw invalid(where, 'toVersion', `must be earlier than the live version (${current.liveVersion})`);
+        checkRollbackTarget(where, toVersion, current.liveVersion);
         if (
           !this.db.get('SELECT 1 FROM flow_versions WHERE flow_id = ? AND version = ?', [flowId, toVersion])
         )
           throw notFound(where, `version ${toVersion} does not exist`, { flowId, version: toVersion });
-        const change: PointerChange = {
-          kind: 'rollback',
-          fromVersion: current.liveVersion,
-          toVersion,
-          by,
-          at,
-          ...(reason === undefined ? {} : { reason }),
-        };
         const pointer = {
           ...current,
           liveVersion: toVersion,
           updatedBy: by,
           updatedAt: at,
-          history: [...current.history, change].slice(-POINTER_HISTORY_LIMIT),
+          history: withPointerChange(current.history, {
+            kind: 'rollback',
+            fromVersion: current.liveVersion,
+            toVersion,
+            by,
+            at,
+            reason,
+          }),
         };
         const etag = newEtag();
         this.db.run('UPDATE flow_pointers SET doc = ?, etag = ? WHERE flow_id = ?', [

@@ -1,9 +1,15 @@
 import type { Container, ItemDefinition, JSONObject, OperationInput } from '@azure/cosmos';
 import type { FlowRepository, PublishInput, RollbackInput, SaveDraftInput } from '../flows.port.js';
 import type { FlowDraft, FlowPointer, FlowSummary, FlowVersion, PointerChange } from '../model.js';
-import { StoreError, StoreErrorCode, invalid, isStoreError } from '../store-error.js';
 import {
-  POINTER_HISTORY_LIMIT,
+  checkPublishInput,
+  checkRollbackInput,
+  checkRollbackTarget,
+  nextPublishedVersion,
+  withPointerChange,
+} from '../flow-pointer.js';
+import { StoreError, StoreErrorCode, isStoreError } from '../store-error.js';
+import {
   checkFlowDocument,
   checkId,
   checkPositiveInt,
@@ -104,47 +110,23 @@ export class CosmosFlowRepository implements FlowRepository {
 
   async publish(input: PublishInput): Promise<FlowVersion> {
     const where = 'flows.publish';
-    const flowId = checkId(where, 'flowId', input?.flowId);
-    const source = checkSource(where, input.source);
-    const document = checkFlowDocument(where, flowId, input.document);
-    const by = checkText(where, 'by', input.by, 200);
-    const at = timeOrNow(where, input.at, this.now);
-    const expected =
-      input.expectedVersion === undefined
-        ? undefined
-        : checkPositiveInt(where, 'expectedVersion', input.expectedVersion);
-    const reason = input.reason === undefined ? undefined : checkText(where, 'reason', input.reason, 1000);
+    const { flowId, source, document, by, at, expectedVersion, reason } = checkPublishInput(
+      where,
+      input,
+      this.now,
+    );
     for (let attempt = 1; ; attempt++) {
       const pointerItem = await readOrUndefined(this.container, 'pointer', flowId, where);
       const latest = (pointerItem?.latestVersion as number | undefined) ?? 0;
-      const version = latest + 1;
-      if (expected !== undefined && expected <= latest)
-        throw new StoreError(
-          StoreErrorCode.Immutable,
-          `${where}: version ${expected} is already published and cannot change`,
-          {
-            metadata: { where, flowId, version: expected },
-          },
-        );
-      if (expected !== undefined && expected !== version)
-        throw new StoreError(
-          StoreErrorCode.Conflict,
-          `${where}: the next version is ${version}, not ${expected}`,
-          {
-            metadata: { where, flowId, expectedVersion: expected, nextVersion: version },
-          },
-        );
-      const change: PointerChange = {
+      const version = nextPublishedVersion(where, flowId, latest, expectedVersion);
+      const history = withPointerChange(pointerItem?.history as PointerChange[] | undefined, {
         kind: 'publish',
         fromVersion: (pointerItem?.liveVersion as number | undefined) ?? null,
         toVersion: version,
         by,
         at,
-        ...(reason === undefined ? {} : { reason }),
-      };
-      const history = [...((pointerItem?.history as PointerChange[] | undefined) ?? []), change].slice(
-        -POINTER_HISTORY_LIMIT,
-      );
+        reason,
+      });
       const pointer = {
         id: 'pointer',
         type: 'pointer',
@@ -240,12 +222,14 @@ export class CosmosFlowRepository implements FlowRepository {
 
   async rollback(input: RollbackInput): Promise<FlowPointer> {
     const where = 'flows.rollback';
-    const flowId = checkId(where, 'flowId', input?.flowId);
-    const toVersion = checkPositiveInt(where, 'toVersion', input.toVersion);
-    const by = checkText(where, 'by', input.by, 200);
-    const at = timeOrNow(where, input.at, this.now);
-    const reason = input.reason === undefined ? undefined : checkText(where, 'reason', input.reason, 1000);
-    if (input.etag !== undefined) checkText(where, 'etag', input.etag, 200);
+    const {
+      flowId,
+      toVersion,
+      by,
+      at,
+      reason,
+      etag: expectedEtag,
+    } = checkRollbackInput(where, input, this.now);
     for (let attempt = 1; ; attempt++) {
       const pointerItem = await readOrUndefined(this.container, 'pointer', flowId, where);
       if (!pointerItem)
@@ -253,25 +237,16 @@ export class CosmosFlowRepository implements FlowRepository {
           metadata: { where, flowId },
         });
       const pointer = toPointer(pointerItem);
-      if (input.etag !== undefined && input.etag !== pointer.etag)
+      if (expectedEtag !== undefined && expectedEtag !== pointer.etag)
         throw new StoreError(StoreErrorCode.Conflict, `${where}: the pointer moved since it was read`, {
           metadata: { where, flowId },
         });
-      if (toVersion >= pointer.liveVersion)
-        throw invalid(where, 'toVersion', `must be earlier than the live version (${pointer.liveVersion})`);
+      checkRollbackTarget(where, toVersion, pointer.liveVersion);
       const exists = await readOrUndefined(this.container, versionId(toVersion), flowId, where);
       if (!exists)
         throw new StoreError(StoreErrorCode.NotFound, `${where}: version ${toVersion} does not exist`, {
           metadata: { where, flowId, version: toVersion },
         });
-      const change: PointerChange = {
-        kind: 'rollback',
-        fromVersion: pointer.liveVersion,
-        toVersion,
-        by,
-        at,
-        ...(reason === undefined ? {} : { reason }),
-      };
       const next = {
         ...stripSystem(pointerItem),
         id: 'pointer',
@@ -279,7 +254,14 @@ export class CosmosFlowRepository implements FlowRepository {
         liveVersion: toVersion,
         updatedBy: by,
         updatedAt: at,
-        history: [...pointer.history, change].slice(-POINTER_HISTORY_LIMIT),
+        history: withPointerChange(pointer.history, {
+          kind: 'rollback',
+          fromVersion: pointer.liveVersion,
+          toVersion,
+          by,
+          at,
+          reason,
+        }),
       };
       try {
         const { resource } = await this.container
@@ -288,7 +270,8 @@ export class CosmosFlowRepository implements FlowRepository {
         return toPointer(resource!);
       } catch (err) {
         const mapped = toStoreError(err, where, { flowId });
-        if (mapped.code !== StoreErrorCode.Conflict || input.etag !== undefined || attempt >= 5) throw mapped;
+        if (mapped.code !== StoreErrorCode.Conflict || expectedEtag !== undefined || attempt >= 5)
+          throw mapped;
       }
     }
   }
