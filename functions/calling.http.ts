@@ -38,23 +38,25 @@ export interface CallingDurableClient {
   raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void>;
 }
 
-/** A bounded set of recently seen keys (insertion-ordered Map as an LRU). */
+/** A bounded set of recently seen keys (an insertion-ordered Map used as an LRU). */
 export class RecentKeys {
   readonly #keys = new Map<string, true>();
   constructor(private readonly max = 10_000) {}
-  /** True if `key` was seen before (and refreshes it); otherwise remembers it and returns false. */
-  seen(key: string): boolean {
-    if (this.#keys.has(key)) {
-      this.#keys.delete(key);
-      this.#keys.set(key, true);
-      return true;
-    }
+  /** True if `key` is remembered (and refreshes it). */
+  has(key: string): boolean {
+    if (!this.#keys.has(key)) return false;
+    this.#keys.delete(key);
+    this.#keys.set(key, true);
+    return true;
+  }
+  /** Remembers `key`, forgetting the least recently seen key beyond `max`. */
+  add(key: string): void {
+    this.#keys.delete(key);
     this.#keys.set(key, true);
     if (this.#keys.size > this.max) {
       const oldest = this.#keys.keys().next();
       if (oldest.done !== true) this.#keys.delete(oldest.value);
     }
-    return false;
   }
 }
 
@@ -138,11 +140,12 @@ async function route(
     }
     return undefined;
   }
-  if (e.kind === 'tone' && e.sequenceId !== undefined && deps.tones.seen(`${callId}|${e.sequenceId}`)) {
-    return undefined;
-  }
+  // A tone is remembered only once it was delivered: a retry after a failed raise must go through.
+  const toneKey = e.kind === 'tone' && e.sequenceId !== undefined ? `${callId}|${e.sequenceId}` : undefined;
+  if (toneKey !== undefined && deps.tones.has(toneKey)) return undefined;
   try {
     await deps.client.raiseEvent(callId, GRAPH_EVENT, payloadOf(e));
+    if (toneKey !== undefined) deps.tones.add(toneKey);
   } catch (err) {
     if (!/No instance with ID/i.test(errText(err))) throw err;
     return {
