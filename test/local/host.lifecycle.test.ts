@@ -16,7 +16,11 @@ describe('local host lifecycle', () => {
   it('finishes an in-flight request on stop, then refuses new connections', async () => {
     const host = await startLocalHost({ entry, port: 0, dataDir: tmp });
     const inFlight = fetch(`${host.url}/api/slow?ms=300`);
-    await new Promise((r) => setTimeout(r, 50));
+    // Stop only once the request is being handled (a fixed sleep may be too short under load).
+    const deadline = Date.now() + 10_000;
+    while (host.registry.inFlightCount === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(host.registry.inFlightCount).toBe(1);
     await host.stop();
     const res = await inFlight;
     expect(res.status).toBe(200);
