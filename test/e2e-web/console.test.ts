@@ -69,7 +69,7 @@ beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   execFileSync(process.execPath, ['scripts/web-build.mjs', '--if-stale'], { stdio: 'pipe' });
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-web-'));
-  stack = await startStack({ port: 0, dataDir: path.join(tmp, 'data'), clockScale: 4, quiet: true });
+  stack = await startStack({ port: 0, dataDir: path.join(tmp, 'data'), clockScale: 2, quiet: true });
   context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,
@@ -165,6 +165,30 @@ describe('web console in Chromium', () => {
     await expect
       .poll(() => page.locator('#problems-summary').textContent(), { timeout: 15_000 })
       .toBe('No problems.');
+
+    // Completion from the schema: the menu's other keys, then step names where a step goes.
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('bar');
+    const completions = page.locator('.cm-tooltip-autocomplete li');
+    await completions.first().waitFor();
+    expect(await completions.allTextContents()).toEqual([expect.stringMatching(/^bargeIn/)]);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+Shift+K'); // delete the line
+    await page.keyboard.press('Control+Home');
+    for (let i = 1; i < line; i++) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('error: ag');
+    await completions.first().waitFor();
+    await expect
+      .poll(async () => (await completions.allTextContents()).slice(0, 2)) // prefix matches first, fuzzy after
+      .toEqual(['agentstep', 'agentsBusystep']);
+    await shot('04-completion', '.editor-grid');
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+Shift+K');
+    await expect
+      .poll(() => page.locator('#problems-summary').textContent(), { timeout: 15_000 })
+      .toBe('No problems.');
     await page.getByRole('button', { name: 'Save draft' }).click();
     await expect
       .poll(() => page.locator('#draft-state').textContent())
@@ -173,7 +197,7 @@ describe('web console in Chromium', () => {
     const summary = page.locator('#tests-summary');
     await summary.waitFor({ timeout: 60_000 });
     expect(await summary.textContent()).toMatch(/^All \d+ tests passed\.$/);
-    await shot('04-flow-tests', '#tests-section');
+    await shot('05-flow-tests', '#tests-section');
 
     // Publish: the diff against the live version, then the new version becomes live.
     const liveBefore = Number(
@@ -185,14 +209,14 @@ describe('web console in Chromium', () => {
     expect(await diff.locator('.diff-del').allTextContents()).toContain('-    timeout: 6s');
     expect(await diff.locator('.diff-add').allTextContents()).toContain('+    timeout: 7s');
     await page.locator('#publish-reason').fill('longer menu timeout');
-    await shot('05-publish-diff', '#publish-panel');
+    await shot('06-publish-diff', '#publish-panel');
     await page.getByRole('button', { name: 'Publish this version' }).click();
     await page.locator('#published-version').waitFor({ timeout: 60_000 });
     expect(await page.locator('#published-version').textContent()).toBe(
       `Published version ${liveBefore + 1}.`,
     );
     await page.getByRole('button', { name: `Roll back to v${liveBefore}` }).waitFor();
-    await shot('06-versions', '#versions-h');
+    await shot('07-versions', '#versions-h');
 
     // A test call with the keypad: hear the greeting and the menu, press 0 for an agent.
     await scrollToTop('#testcall');
@@ -214,8 +238,28 @@ describe('web console in Chromium', () => {
     ]);
     expect(await page.locator('#testcall-pressed').textContent()).toBe('0');
     expect(await page.locator('#graph svg .node.on-path').count()).toBe(4);
-    await shot('07-test-call', '#testcall');
-    await shot('08-graph-with-call-path', '.editor-grid');
+    // The graph's traffic (metrics API) now counts the call on each step it took.
+    await expect
+      .poll(() => page.locator('#graph .node[data-step="agent"] .node-traffic').textContent(), {
+        timeout: 15_000,
+      })
+      .toBe('1 call');
+    expect(await page.locator('#graph .node[data-step="billing"] .node-traffic').textContent()).toBe(
+      '0 calls',
+    );
+    await shot('08-test-call', '#testcall');
+    await shot('09-graph-with-call-path', '.editor-grid');
+
+    // Roll back to the version before: it is live again.
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: `Roll back to v${liveBefore}` }).click();
+    await expect
+      .poll(() => page.locator('#versions tbody tr', { hasText: 'live' }).locator('th').textContent())
+      .toBe(`v${liveBefore} live`);
+    await expect
+      .poll(() => page.locator('#flow-state .badge').first().textContent())
+      .toBe(`live v${liveBefore}`);
+    await shot('10-rolled-back', '#versions-h');
 
     // Ops: the call is in the calls table; its timeline and orchestration history open.
     await page.getByRole('link', { name: 'Calls', exact: true }).click();
@@ -227,7 +271,7 @@ describe('web console in Chromium', () => {
     expect(await row.textContent()).toContain(FLOW);
     expect(await row.textContent()).toContain('transferred');
     expect(await unlabelled()).toEqual([]);
-    await shot('09-calls');
+    await shot('11-calls');
     await row.getByRole('link').click();
     await page.waitForURL(/#\/calls\/.+/);
     const gantt = page.locator('#gantt');
@@ -241,11 +285,45 @@ describe('web console in Chromium', () => {
     expect(await page.locator('#history tbody tr').count()).toBeGreaterThan(0);
     expect(await page.locator('#history').textContent()).toContain('ExecutionStarted');
     expect(await unlabelled()).toEqual([]);
-    await shot('10-call-timeline');
+    await shot('12-call-timeline');
 
     // Nothing broke the page's CSP or threw.
     const csp = await page.evaluate<string[]>('window.__csp');
     expect(csp).toEqual([]);
     expect(problems).toEqual([]);
   }, 300_000);
+
+  it('shows an active call live and lets an operator terminate it', async () => {
+    // A fresh sign-in as an operator only (no flow roles).
+    await page.goto(`${stack.url}/api/console/`);
+    await page.evaluate('sessionStorage.clear()');
+    await page.goto(`${stack.url}/api/console/#/signin`);
+    await page.getByLabel('Identity provider URL').fill(stack.idpUrl ?? '');
+    await page.getByLabel('User name').fill('otto@contoso.example');
+    await page.getByRole('checkbox', { name: /^FlowEditor/ }).uncheck();
+    await page.getByRole('checkbox', { name: /^Operator/ }).check();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/#\/calls$/);
+    await page.locator('#active-calls').waitFor();
+    expect(await page.locator('#who').textContent()).toContain('otto@contoso.example · Operator');
+    // A caller who stays silent: the menu reprompts before handing over, so the call stays up a while.
+    const sim = await stack.sim.placeCall({ from: '+14255550188', to: NUMBER, steps: [] });
+    const activeRow = page.locator(`#active-calls tr[data-call="${sim.id}"]`);
+    await activeRow.waitFor({ timeout: 20_000 }); // appears without a reload: the table polls
+    expect(await activeRow.textContent()).toContain('active');
+    await shot('13-active-call');
+    await activeRow.getByRole('link').click();
+    const terminate = page.getByRole('button', { name: 'Terminate call' });
+    await terminate.waitFor();
+    page.once('dialog', (d) => void d.accept());
+    await terminate.click();
+    await expect
+      .poll(() => page.locator('#rec-h + dl').textContent(), { timeout: 20_000 })
+      .toContain('Statusended');
+    await sim.ended();
+    expect(sim.outcome?.reason).toBe('botHungUp');
+    await shot('14-terminated');
+    expect(await page.evaluate<string[]>('window.__csp')).toEqual([]);
+    expect(problems).toEqual([]);
+  }, 120_000);
 });

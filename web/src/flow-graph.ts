@@ -109,7 +109,7 @@ export function renderGraph(
         s(
           'text',
           { x: n.x + NODE_W - 10, y: n.y + 37, 'text-anchor': 'end', class: 'node-traffic' },
-          `${calls} calls`,
+          `${calls} ${calls === 1 ? 'call' : 'calls'}`,
         ),
       ),
     );

@@ -6,7 +6,8 @@
 import { call, describe } from '../api.js';
 import { fmtMs, fmtTime, h, replace, s } from '../dom.js';
 import { announce } from '../status.js';
-import type { CallDetail, TimelineEvent } from '../types.js';
+import { timelineBars, type Bar } from '../timeline.js';
+import type { CallDetail } from '../types.js';
 
 /** Durable history event type names by `EventType` number (durable-functions HistoryEventType). */
 const EVENT_TYPES = [
@@ -33,61 +34,6 @@ const EVENT_TYPES = [
   'ExecutionResumed',
 ];
 
-/** A bar of the Gantt chart: offset and duration from the call start, in ms. */
-export interface Bar {
-  label: string;
-  kind: string;
-  startMs: number;
-  durationMs: number;
-}
-
-/**
- * A short label for a timeline event, from the fields the writers put in `data`: steps
- * `{from, to, reason}` (the caller's `input` is personal data and is not shown), Graph requests
- * `{request, ok, code?}`, notifications `{eventKind}`, outcomes `{kind, target?, reason?}`.
- */
-export function eventLabel(e: TimelineEvent): string {
-  const d = e.data;
-  const str = (k: string): string =>
-    typeof d[k] === 'string' || typeof d[k] === 'number' ? String(d[k]) : '';
-  switch (e.kind) {
-    case 'step':
-      return `${str('to') ? `step ${str('to')}` : 'flow ends'}${str('reason') ? ` (${str('reason')})` : ''}`;
-    case 'graphRequest':
-      return `Graph ${str('request') || '?'}${d.ok === false ? ` failed ${str('code')}`.trimEnd() : ''}`;
-    case 'notification':
-      return `notification ${str('eventKind') || '?'}`;
-    case 'outcome':
-      return `outcome ${str('kind')}${str('target') ? ` to ${str('target')}` : ''}`;
-    default:
-      return `${e.kind} ${str('code') || str('message')}`.trim();
-  }
-}
-
-/** Bars for the timeline: steps span to the next step (or the call's end); others use `durationMs`. */
-export function timelineBars(
-  events: readonly TimelineEvent[],
-  startIso: string,
-  endIso: string | undefined,
-): { bars: Bar[]; totalMs: number } {
-  const t0 = Date.parse(startIso);
-  const sorted = [...events].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-  const last = Math.max(
-    endIso ? Date.parse(endIso) : 0,
-    ...sorted.map((e) => Date.parse(e.at) + (e.durationMs ?? 0)),
-  );
-  const bars = sorted.map((e, i) => {
-    const start = Date.parse(e.at) - t0;
-    let duration = e.durationMs ?? 0;
-    if (e.kind === 'step') {
-      const next = sorted.slice(i + 1).find((n) => n.kind === 'step' || n.kind === 'outcome');
-      duration = (next ? Date.parse(next.at) : last) - Date.parse(e.at);
-    }
-    return { label: eventLabel(e), kind: e.kind, startMs: start, durationMs: Math.max(0, duration) };
-  });
-  return { bars, totalMs: Math.max(1, last - t0) };
-}
-
 function gantt(bars: Bar[], totalMs: number): SVGSVGElement {
   const labelW = 300;
   const chartW = 620;
@@ -95,8 +41,8 @@ function gantt(bars: Bar[], totalMs: number): SVGSVGElement {
   const height = 30 + bars.length * rowH;
   const x = (ms: number): number => labelW + (ms / totalMs) * chartW;
   const svg = s('svg', {
-    viewBox: `0 0 ${labelW + chartW + 20} ${height}`,
-    width: labelW + chartW + 20,
+    viewBox: `0 0 ${labelW + chartW + 70} ${height}`,
+    width: labelW + chartW + 70,
     height,
     role: 'img',
     'aria-labelledby': 'gantt-title',
@@ -130,11 +76,7 @@ function gantt(bars: Bar[], totalMs: number): SVGSVGElement {
           ? s('rect', { x: x(b.startMs), y: y + 3, width: w, height: rowH - 8, rx: 2 })
           : s('circle', { cx: x(b.startMs), cy: y + 10, r: 4 }),
         b.durationMs > 0
-          ? s(
-              'text',
-              { x: Math.min(x(b.startMs) + w + 4, labelW + chartW - 40), y: y + 13, class: 'bar-dur' },
-              fmtMs(b.durationMs),
-            )
+          ? s('text', { x: x(b.startMs) + w + 4, y: y + 13, class: 'bar-dur' }, fmtMs(b.durationMs))
           : null,
       ),
     );

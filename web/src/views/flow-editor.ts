@@ -428,10 +428,14 @@ export async function flowEditorView(root: HTMLElement, [flowId = '']: string[])
     ),
   );
 
-  const testCall = testCallPanel(flowId, (path) => {
-    pathHighlight = new Set(path);
-    drawGraph();
-  });
+  const testCall = testCallPanel(
+    flowId,
+    (path) => {
+      pathHighlight = new Set(path);
+      drawGraph();
+    },
+    () => void loadTraffic(),
+  );
 
   root.append(
     heading,

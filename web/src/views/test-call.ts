@@ -9,10 +9,14 @@ import type { CallRecord, NumberBinding, TestCallView } from '../types.js';
 
 const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#'];
 
-/** The panel and a dispose function (stops polling). `onPath` receives the call's step path. */
+/**
+ * The panel and a dispose function (stops polling). `onPath` receives the call's step path as it
+ * grows; `onEnded` is called once the call has ended and its record is final.
+ */
 export function testCallPanel(
   flowId: string,
   onPath: (path: string[]) => void,
+  onEnded: () => void = () => undefined,
 ): { element: HTMLElement; dispose: () => void } {
   let callId: string | undefined;
   let timer: number | undefined;
@@ -105,6 +109,7 @@ export function testCallPanel(
       const simEnded = t.state === 'terminated';
       if (simEnded && (!record || record.status === 'ended')) {
         ended = true;
+        onEnded();
         hangup.disabled = true;
         dial.disabled = false;
         if (!record?.outcome && t.outcome) outcome.textContent = `Outcome: ${t.outcome.reason}.`;
