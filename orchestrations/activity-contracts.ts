@@ -78,6 +78,8 @@ export interface CarriedCall {
   maxEndAt: string;
   /** Playback command ids cancelled for barge-in (their failures are cancellations). */
   canceled: string[];
+  /** See {@link ResolveFlowOutput} `collect`. */
+  collect: string[];
   /** Executions so far (1 for the first). */
   execution: number;
 }
@@ -91,7 +93,15 @@ export interface ResolveFlowInput {
 }
 /** `flow`: run it; `noFlow`: reject the call; `invalidFlow`: the published document fails validation; `duplicate`: the call record already exists and has ended. */
 export type ResolveFlowOutput =
-  | { kind: 'flow'; flow: Flow; flowId: string; flowVersion: number; settings: CallSettings }
+  | {
+      kind: 'flow';
+      flow: Flow;
+      flowId: string;
+      flowVersion: number;
+      settings: CallSettings;
+      /** Variables that hold caller input (`collectDigits.into`), recorded on the call as PII. */
+      collect: string[];
+    }
   | { kind: 'noFlow'; settings: CallSettings }
   | { kind: 'invalidFlow'; flowId: string; flowVersion: number; settings: CallSettings }
   | { kind: 'duplicate' };
@@ -189,6 +199,8 @@ export interface FinishCallInput {
   hangUp: boolean;
   /** Last transitions not yet written (the end transition). */
   transitions: Transition[];
+  /** Caller input the flow collected, by variable name (PII marked). */
+  collected?: Record<string, { value: string; pii: boolean }>;
 }
 export interface FinishCallOutput {
   hungUp: boolean;

@@ -105,6 +105,8 @@ interface Session {
   keepAliveAt?: string;
   maxEndAt?: string;
   canceled: string[];
+  /** Variables holding caller input (recorded on the call record as PII at the end). */
+  collect: string[];
   /** Follow-up events produced by our own commands (failures, http results), handled before waiting. */
   queue: FlowEvent[];
   /** Open `graph` waiters, oldest first. */
@@ -312,11 +314,24 @@ function* finish(s: Session, outcome: Outcome, transitions: Transition[]): Gener
   s.keepAliveAt = undefined;
   s.maxEndAt = undefined;
   const hangUp = !s.callGone && !s.hungUpByUs && !NO_HANGUP.includes(outcome.kind);
+  const collected: Record<string, { value: string; pii: boolean }> = {};
+  for (const name of s.collect) {
+    const value = s.state.vars[name];
+    if (typeof value === 'string' && value !== '') collected[name] = { value, pii: true };
+  }
   try {
     yield* activity(
       ctx,
       'finishCall',
-      { callId: s.input.callId, outcome, step: s.state.step, endedAt: now(ctx), hangUp, transitions },
+      {
+        callId: s.input.callId,
+        outcome,
+        step: s.state.step,
+        endedAt: now(ctx),
+        hangUp,
+        transitions,
+        collected,
+      },
       activityRetry(),
     );
   } catch {
@@ -430,6 +445,7 @@ function continueAsNew(s: Session): void {
     keepAliveAt: s.keepAliveAt ?? plus(now(s.ctx), s.settings.keepAliveIntervalMs),
     maxEndAt: s.maxEndAt ?? now(s.ctx),
     canceled: s.canceled,
+    collect: s.collect,
     execution: s.execution + 1,
   };
   const { carried: _old, ...input } = s.input;
@@ -451,6 +467,7 @@ function newSession(
     state,
     answered: false,
     canceled: [],
+    collect: [],
     queue: [],
     waiters: [],
     inbox: [],
@@ -473,6 +490,7 @@ export function* callOrchestrator(
     s.answered = true;
     s.execution = c.execution;
     s.canceled = [...c.canceled];
+    s.collect = [...c.collect];
     s.maxEndAt = c.maxEndAt;
     s.keepAliveAt = c.keepAliveAt;
     if (c.flowTimer !== undefined) s.flowTimer = { ...c.flowTimer };
@@ -511,6 +529,7 @@ export function* callOrchestrator(
     at: now(ctx),
   });
   const s = newSession(ctx, input, flow, resolved.settings, started.state);
+  s.collect = resolved.collect;
   s.maxEndAt = plus(input.receivedAt, resolved.settings.maxDurationMs);
   status(s, s.state.step, 'incomingCall');
   const ended = yield* execute(s, started);

@@ -52,7 +52,14 @@ export function createFinishCallActivity(deps: {
       }
     }
     const outcome = toCallOutcome(input.outcome, input.step);
-    await deps.store.calls.mutate(input.callId, () => ({ outcome, endedAt: input.endedAt, status: 'ended' }));
+    await deps.store.calls.mutate(input.callId, () => ({
+      outcome,
+      endedAt: input.endedAt,
+      status: 'ended',
+      ...(input.collected === undefined || Object.keys(input.collected).length === 0
+        ? {}
+        : { collected: input.collected }),
+    }));
     await appendQuietly(
       deps.store,
       [

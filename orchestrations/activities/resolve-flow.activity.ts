@@ -8,12 +8,21 @@
  * Throws `STORE.UNAVAILABLE` (retryable) when the store cannot be reached.
  */
 import type { SwitchboardConfig } from '../../shared/config/config.js';
-import { validateFlowObject } from '../../shared/flow/index.js';
+import { validateFlowObject, type Flow } from '../../shared/flow/index.js';
 import { isStoreError, StoreErrorCode, type Store } from '../../shared/store/index.js';
 import type { CallSettings, ResolveFlowInput, ResolveFlowOutput } from '../activity-contracts.js';
 import { registerActivity, type ActivityFn } from './register.js';
 
 const E164 = /^\+[1-9][0-9]{1,14}$/;
+/** Validated published versions kept per process (they are immutable, so never stale). */
+const CACHE_SIZE = 200;
+
+/** Variables holding caller input: `collectDigits.into`, sorted. */
+export function callerInputVariables(flow: Flow): string[] {
+  const names = new Set<string>();
+  for (const step of Object.values(flow.steps)) if (step.type === 'collectDigits') names.add(step.into);
+  return [...names].sort();
+}
 
 /** The orchestrator's settings from config. */
 export function callSettings(config: SwitchboardConfig): CallSettings {
@@ -32,6 +41,20 @@ export function createResolveFlowActivity(deps: {
 }): ActivityFn<'resolveFlow'> {
   const { store, config } = deps;
   const settings = callSettings(config);
+  // Published versions never change: validate each once per process (off the incoming → answer path).
+  const validated = new Map<string, Flow | null>();
+  const validate = (flowId: string, version: number, document: unknown): Flow | null => {
+    const key = `${flowId}@${version}`;
+    let flow = validated.get(key);
+    if (flow === undefined) {
+      const checked = validateFlowObject(document, { allowedHosts: config.calls.httpAllowedHosts });
+      // The store stamps `version` on published documents; pin exactly that.
+      flow = checked.flow === undefined ? null : { ...checked.flow, version };
+      validated.set(key, flow);
+      if (validated.size > CACHE_SIZE) validated.delete(validated.keys().next().value ?? key);
+    }
+    return flow;
+  };
   return async (input: ResolveFlowInput): Promise<ResolveFlowOutput> => {
     const binding = E164.test(input.to) ? await store.numbers.lookup(input.to) : undefined;
     const published = binding === undefined ? undefined : await store.flows.getPublished(binding.flowId);
@@ -51,12 +74,17 @@ export function createResolveFlowActivity(deps: {
       if (existing?.status === 'ended') return { kind: 'duplicate' };
     }
     if (published === undefined) return { kind: 'noFlow', settings };
-    const checked = validateFlowObject(published.document, { allowedHosts: config.calls.httpAllowedHosts });
-    if (checked.flow === undefined)
+    const flow = validate(published.flowId, published.version, published.document);
+    if (flow === null)
       return { kind: 'invalidFlow', flowId: published.flowId, flowVersion: published.version, settings };
-    // The store stamps `version` on published documents; pin exactly that.
-    const flow = { ...checked.flow, version: published.version };
-    return { kind: 'flow', flow, flowId: published.flowId, flowVersion: published.version, settings };
+    return {
+      kind: 'flow',
+      flow,
+      flowId: published.flowId,
+      flowVersion: published.version,
+      settings,
+      collect: callerInputVariables(flow),
+    };
   };
 }
 

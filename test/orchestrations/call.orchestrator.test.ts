@@ -24,6 +24,8 @@ prompts:
     text: Welcome to the test line. Press one for sales or two to leave a message.
   leave:
     text: Please leave a message after the tone.
+  account:
+    text: Enter your account number, then press pound.
 steps:
   menu:
     type: menu
@@ -32,6 +34,13 @@ steps:
     options:
       '1': sales
       '2': voicemail
+      '3': account
+  account:
+    type: collectDigits
+    prompt: account
+    into: accountNumber
+    maxDigits: 6
+    next: sales
   sales:
     type: transfer
     target:
@@ -172,6 +181,25 @@ describe('orchestration call (local stack + Graph simulator)', () => {
     const timeline = await stack.store.timelines.list(call.id);
     expect(timeline.some((e) => e.kind === 'step' && e.data.reason === 'noInput:retry')).toBe(true);
     expect((await ended(call.id)).path).toEqual(['menu', 'sales']);
+  });
+
+  it('records the digits a caller entered on the call record, marked as PII', async () => {
+    const call = await stack.sim.placeCall({
+      from: CALLER,
+      to: NUMBER,
+      steps: [
+        { type: 'waitForPrompt', n: 1, phase: 'start' },
+        '3',
+        { type: 'waitForPrompt', n: 2, phase: 'start' },
+        '1234#',
+      ],
+    });
+    expect((await call.ended()).reason).toBe('transferred');
+    const record = await ended(call.id);
+    expect(record.path).toEqual(['menu', 'account', 'sales']);
+    expect(record.collected).toEqual({ accountNumber: { value: '1234', pii: true } });
+    const inst = await instance(call.id);
+    expect(JSON.stringify(inst.customStatus)).not.toContain('1234');
   });
 
   it('rejects a call to a number with no flow, and records it', async () => {
