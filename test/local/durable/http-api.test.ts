@@ -2,7 +2,7 @@
 // filters and continuation paging, purge, suspend/resume, rewind, errors) and the public webhook
 // routes Azure serves, exercised with the real DurableClient and plain HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../../fixtures/durable-app/harness.js';
+import { startHarness, until, type Harness } from '../../fixtures/durable-app/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -11,14 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.close();
 });
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const statusOf = async (id: string): Promise<string> => String((await h.client.getStatus(id)).runtimeStatus);
 

@@ -1,7 +1,7 @@
 // The Durable application patterns from Microsoft's docs, run by the local task hub through the
 // real durable-functions replay executor and driven through the real DurableClient over HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../../fixtures/durable-app/harness.js';
+import { startHarness, until, type Harness } from '../../fixtures/durable-app/harness.js';
 import { EventType } from '../../../local/durable/history.js';
 
 let h: Harness;
@@ -20,14 +20,6 @@ afterAll(async () => {
 async function done(id: string, timeoutMs = 20_000) {
   const inst = await h.hub.waitForCompletion(id, timeoutMs);
   return inst;
-}
-
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('Durable patterns on the local task hub', () => {
