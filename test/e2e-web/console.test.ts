@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { startStack, type Stack } from '../../local/stack.js';
 
@@ -27,6 +27,20 @@ let context: BrowserContext;
 let page: Page;
 let tmp: string;
 const problems: string[] = [];
+
+/** Signs in afresh (a new session) as `user` with exactly `roles`, through the sign-in screen. */
+async function signIn(user: string, roles: string[]): Promise<void> {
+  await page.goto(`${stack.url}/api/console/`);
+  await page.evaluate('sessionStorage.clear()');
+  await page.goto(`${stack.url}/api/console/#/signin`);
+  await page.getByLabel('Identity provider URL').fill(stack.idpUrl ?? '');
+  await page.getByLabel('User name').fill(user);
+  for (const role of ['Reader', 'FlowEditor', 'FlowPublisher', 'Operator']) {
+    await page.getByRole('checkbox', { name: new RegExp(`^${role}`) }).setChecked(roles.includes(role));
+  }
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/#\/(flows|calls)$/);
+}
 
 /** Scrolls the element matching `selector` to the top of the window. */
 async function scrollToTop(selector: string): Promise<void> {
@@ -93,7 +107,10 @@ beforeAll(async () => {
   page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
-    if (msg.type() === 'error' && !/status of 40[49]/.test(msg.text()))
+    if (
+      msg.type() === 'error' &&
+      !/Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())
+    )
       problems.push(`console: ${msg.text()}`);
   });
 }, 180_000);
@@ -107,6 +124,10 @@ afterAll(async () => {
 });
 
 describe('web console in Chromium', () => {
+  beforeEach(() => {
+    problems.length = 0;
+  });
+
   it('edits, validates, tests, publishes, test-calls a flow, and shows the call to ops', async () => {
     expect(stack.idpUrl, 'the local identity provider runs with the stack').toBeTruthy();
 
@@ -293,16 +314,62 @@ describe('web console in Chromium', () => {
     expect(problems).toEqual([]);
   }, 300_000);
 
+  it('serves the console with its content types and CSP through the local host', async () => {
+    const page1 = await fetch(`${stack.url}/api/console`);
+    expect(page1.status).toBe(200);
+    expect(page1.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await page1.text();
+    const nonce = /<meta property="csp-nonce" nonce="([^"]+)"/.exec(html)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(page1.headers.get('content-security-policy')).toContain(`'nonce-${nonce}'`);
+    const script = /src="(\/api\/console\/assets\/[^"]+\.js)"/.exec(html)?.[1] ?? '';
+    const js = await fetch(`${stack.url}${script}`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  });
+
+  it('refuses a conflicting save and says so, overwriting nothing', async () => {
+    const flow = 'pharmacy-refill';
+    await signIn('erin@contoso.example', ['FlowEditor']);
+    await page.goto(`${stack.url}/api/console/#/flows/${flow}`);
+    await page.locator('.cm-editor').waitFor();
+    // Meanwhile someone else saves a draft of the same flow.
+    const { access_token: other } = (await (
+      await fetch(`${stack.idpUrl}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ roles: ['FlowEditor'], user: { preferred_username: 'bob@contoso.example' } }),
+      })
+    ).json()) as { access_token: string };
+    const published = (await (
+      await fetch(`${stack.url}/api/flows/${flow}`, { headers: { authorization: `Bearer ${other}` } })
+    ).json()) as { published: { source: string } };
+    const theirs = published.published.source.replace(/^description: .*$/m, 'description: Bob was here.');
+    const saved = await fetch(`${stack.url}/api/flows/${flow}/draft`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${other}`, 'content-type': 'text/yaml' },
+      body: theirs,
+    });
+    expect(saved.status).toBe(201);
+    // Our edit, then Save: 412, explained; Bob's draft stays.
+    await page.locator('.cm-content').click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('# my note');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await expect.poll(() => page.locator('#status').textContent()).toContain('Someone else saved this draft');
+    expect(await page.locator('#status').getAttribute('class')).toContain('error');
+    await shot('15-save-conflict');
+    const after = (await (
+      await fetch(`${stack.url}/api/flows/${flow}`, { headers: { authorization: `Bearer ${other}` } })
+    ).json()) as { draft: { source: string; updatedBy: string } };
+    expect(after.draft.source).toBe(theirs);
+    expect(after.draft.updatedBy).toBe('bob@contoso.example');
+  });
+
   it('shows an active call live and lets an operator terminate it', async () => {
-    // A fresh sign-in as an operator only (no flow roles).
-    await page.goto(`${stack.url}/api/console/`);
-    await page.evaluate('sessionStorage.clear()');
-    await page.goto(`${stack.url}/api/console/#/signin`);
-    await page.getByLabel('Identity provider URL').fill(stack.idpUrl ?? '');
-    await page.getByLabel('User name').fill('otto@contoso.example');
-    await page.getByRole('checkbox', { name: /^FlowEditor/ }).uncheck();
-    await page.getByRole('checkbox', { name: /^Operator/ }).check();
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // A fresh sign-in as an operator only (no flow roles): the console opens on the calls.
+    await signIn('otto@contoso.example', ['Operator']);
     await page.waitForURL(/#\/calls$/);
     await page.locator('#active-calls').waitFor();
     expect(await page.locator('#who').textContent()).toContain('otto@contoso.example · Operator');
