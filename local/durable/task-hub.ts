@@ -721,10 +721,14 @@ export class TaskHub {
       });
     } catch (err) {
       const e = ensureError(err);
+      // History (and so the status API, the instance output and the orchestrator's error message,
+      // which the SDK builds as `${Reason} \n ${Details}`) carries the error's name and message,
+      // never its stack frames: those name files on this machine and go to the host log only.
+      this.log('warn', `Activity '${w.name}' of instance '${w.instanceId}' failed: ${e.stack ?? e.message}`);
       event = makeEvent(EventType.TaskFailed, this.now(), {
         TaskScheduledId: w.taskId,
         Reason: `Activity function '${w.name}' failed: ${e.message}`,
-        Details: e.stack ?? '',
+        Details: `${e.name}: ${e.message}`,
       });
     }
     this.completions.push({ work: w, event });

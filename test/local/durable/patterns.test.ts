@@ -215,6 +215,12 @@ describe('Durable patterns on the local task hub', () => {
     expect(inst.status).toBe('Failed');
     const st = await h.client.getStatus(id);
     expect(String(st.output)).toMatch(/^Orchestrator function 'failing' failed: .*boom: y/);
+    // No stack frames (file paths of this machine) in the output or the history a caller can read.
+    const res = await fetch(`${h.origin}/runtime/webhooks/durabletask/instances/${id}?showHistory=true`);
+    const body = await res.text();
+    expect(body).toContain('"Details":"Error: boom: y"');
+    expect(body).not.toMatch(/\\n\s+at /);
+    expect(body).not.toContain('index.ts:');
   });
 
   it('termination: a waiting instance becomes Terminated with the reason as output; events then get 410', async () => {
