@@ -5,8 +5,11 @@
  *
  * Correlation follows Graph: operations by `clientContext` (the interpreter's command id; the
  * cancel of playback `X` is sent with clientContext `X:cancel`), tones by `sequenceId`
- * (call-subscribetotone), transfers by the call's state (call-transfer: `transferAccepted`,
- * `terminated` 7015 = completed, `established` with a failing `resultInfo` = failed).
+ * (call-subscribetotone), transfers by the call's state (call-transfer: `terminated` 7015 =
+ * completed, `established` with a failing `resultInfo` = failed). `transferAccepted` is NOT
+ * passed on: a transfer can still fail after the target accepted (it then returns to
+ * `established` with a failing `resultInfo`), and the flow must still be there to take its
+ * `failed` branch; the call counts as transferred only once Graph completed the transfer.
  */
 import type { FlowEvent } from '../shared/flow/index.js';
 import type { GraphEventPayload } from './activity-contracts.js';
@@ -126,7 +129,7 @@ export function mapGraphEvent(e: GraphEventPayload, ctx: MapContext): MappedEven
       return { kind: 'flow', event: { type: 'tone', key, sequenceId, at } };
     }
     case 'transferAccepted':
-      return { kind: 'flow', event: { type: 'transferAccepted', at } };
+      return { kind: 'ignore', why: 'transfer accepted; waiting for it to complete or fail' };
     case 'transferCompleted':
       return { kind: 'flow', event: { type: 'transferCompleted', at } };
     case 'transferFailed': {

@@ -83,7 +83,6 @@ describe('mapGraphEvent', () => {
       { kind: 'tone', callId: 'c1', key: '#', tone: 'pound', sequenceId: 4 },
       { type: 'tone', key: '#', sequenceId: 4 },
     ],
-    ['transfer accepted', { kind: 'transferAccepted', callId: 'c1' }, { type: 'transferAccepted' }],
     [
       'transfer completed',
       { kind: 'transferCompleted', callId: 'c1', resultInfo: { code: 0, subcode: 7015 } },
@@ -129,6 +128,7 @@ describe('mapGraphEvent', () => {
     expect(mapGraphEvent({ kind: 'callTerminated', callId: 'c1' }, ctx)).toEqual({ kind: 'terminated' });
     for (const e of [
       { kind: 'callEstablishing', callId: 'c1' },
+      { kind: 'transferAccepted', callId: 'c1' },
       { kind: 'participantsUpdated', callId: 'c1' },
       { kind: 'tone', callId: 'c1', key: null, tone: 'flash' },
       op({ kind: 'operationUpdated', clientContext: 'p#1' }),

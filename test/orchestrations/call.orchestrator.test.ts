@@ -274,6 +274,86 @@ describe('orchestration call (local stack + Graph simulator)', () => {
     expect(stored).not.toMatch(/recordingAccessToken":"(?!\[redacted\])/);
   });
 
+  it('recovers from Graph throttling (429 + Retry-After) on transfer', async () => {
+    stack.sim.faults.request({
+      kind: 'throttle',
+      method: 'POST',
+      path: /transfer$/,
+      count: 1,
+      retryAfterSeconds: 1,
+    });
+    const call = await stack.sim.placeCall({
+      from: CALLER,
+      to: NUMBER,
+      steps: [{ type: 'waitForPrompt', n: 1, phase: 'start' }, '1'],
+    });
+    expect((await call.ended()).reason).toBe('transferred');
+    const transfers = stack.sim.requests(call.id).filter((r) => r.path.endsWith('/transfer'));
+    expect(transfers.map((r) => r.status)).toEqual([429, 202]);
+    expect((await ended(call.id)).outcome).toMatchObject({ kind: 'transferred', target: '+14255550111' });
+  });
+
+  it('records a caller who hangs up during the transfer, without hanging up', async () => {
+    const call = await stack.sim.placeCall({
+      from: CALLER,
+      to: NUMBER,
+      steps: [
+        { type: 'transferTarget', outcome: 'accept', afterMs: 5000 },
+        { type: 'waitForPrompt', n: 1, phase: 'start' },
+        '1',
+        { type: 'hangUp', when: 'duringTransfer' },
+      ],
+    });
+    expect((await call.ended()).reason).toBe('callerHungUp');
+    const record = await ended(call.id);
+    expect(record.outcome).toMatchObject({ kind: 'hungUpByCaller', step: 'sales' });
+    expect(stack.sim.requests(call.id).some((r) => r.method === 'DELETE')).toBe(false);
+  });
+
+  it('takes the failure path when the transfer fails after the target accepted', async () => {
+    const call = await stack.sim.placeCall({
+      from: CALLER,
+      to: NUMBER,
+      steps: [
+        { type: 'transferTarget', outcome: 'fail', afterMs: 500 },
+        { type: 'waitForPrompt', n: 1, phase: 'start' },
+        '1',
+      ],
+    });
+    expect((await call.ended()).reason).toBe('transferred');
+    const targets = stack.sim
+      .requests(call.id)
+      .filter((r) => r.path.endsWith('/transfer'))
+      .map(
+        (r) =>
+          (r.body as { transferTarget: { identity: { phone: { id: string } } } }).transferTarget.identity
+            .phone.id,
+      );
+    expect(targets).toEqual(['+14255550111', '+14255550999']);
+    const record = await ended(call.id);
+    expect(record.outcome).toMatchObject({ kind: 'transferred', target: '+14255550999' });
+  });
+
+  it('waits for established audio even when establishing and established arrive swapped', async () => {
+    stack.sim.faults.notification({
+      kind: 'reorder',
+      changeType: 'updated',
+      resource: /\/communications\/calls\/[^/]+$/,
+      count: 1,
+    });
+    const call = await stack.sim.placeCall({
+      from: CALLER,
+      to: NUMBER,
+      steps: [{ type: 'waitForPrompt', n: 1, phase: 'start' }, '1'],
+    });
+    expect((await call.ended()).reason).toBe('transferred');
+    const kinds = (await stack.store.timelines.list(call.id))
+      .filter((e) => e.kind === 'notification')
+      .map((e) => e.data.eventKind);
+    expect(kinds.indexOf('callEstablished')).toBeLessThan(kinds.indexOf('callEstablishing'));
+    expect((await ended(call.id)).outcome).toMatchObject({ kind: 'transferred' });
+  });
+
   it('starts one instance for a duplicated incoming-call notification', async () => {
     stack.sim.faults.notification({ kind: 'duplicate', changeType: 'created', count: 1 });
     const call = await stack.sim.placeCall({
