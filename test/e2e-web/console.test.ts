@@ -83,7 +83,7 @@ beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   execFileSync(process.execPath, ['scripts/web-build.mjs', '--if-stale'], { stdio: 'pipe' });
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-web-'));
-  stack = await startStack({ port: 0, dataDir: path.join(tmp, 'data'), clockScale: 2, quiet: true });
+  stack = await startStack({ port: 0, dataDir: path.join(tmp, 'data'), clockScale: 1, quiet: true });
   context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
     executablePath: CHROMIUM,
     headless: true,
