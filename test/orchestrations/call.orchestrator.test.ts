@@ -52,6 +52,19 @@ steps:
     maxSilenceTimeout: 1s
 `;
 const NUMBER = '+14255550101';
+const REDIRECTED = '+14255550106';
+const REDIRECT_FLOW = `id: redirect-test
+version: 1
+description: Sends every call straight to the front desk, unanswered.
+timezone: UTC
+entry: desk
+prompts: {}
+steps:
+  desk:
+    type: redirect
+    target:
+      phone: '+14255550122'
+`;
 const UNBOUND = '+14255550102';
 const CALLER = '+14255550199';
 
@@ -62,7 +75,11 @@ beforeAll(async () => {
   const flowsDir = path.join(root, 'flows');
   fs.mkdirSync(flowsDir);
   fs.writeFileSync(path.join(flowsDir, 'ivr-test.yaml'), FLOW);
-  fs.writeFileSync(path.join(flowsDir, 'numbers.yaml'), `numbers:\n  '${NUMBER}': ivr-test\n`);
+  fs.writeFileSync(path.join(flowsDir, 'redirect-test.yaml'), REDIRECT_FLOW);
+  fs.writeFileSync(
+    path.join(flowsDir, 'numbers.yaml'),
+    `numbers:\n  '${NUMBER}': ivr-test\n  '${REDIRECTED}': redirect-test\n`,
+  );
   stack = await startStack({
     port: 0,
     dataDir: path.join(root, 'data'),
@@ -211,6 +228,16 @@ describe('orchestration call (local stack + Graph simulator)', () => {
     const record = await ended(call.id);
     expect(record.outcome).toMatchObject({ kind: 'rejected', reason: 'noFlowBound' });
     expect(record.flowId).toBeUndefined();
+  });
+
+  it('redirects an unanswered call when the flow starts with a redirect (no answer, no hang-up)', async () => {
+    const call = await stack.sim.placeCall({ from: CALLER, to: REDIRECTED, steps: [] });
+    expect((await call.ended()).reason).toBe('redirected');
+    expect(actions(call.id)).toEqual(['POST redirect']);
+    expect(stack.sim.requests(call.id)[0]?.body).toMatchObject({
+      targets: [{ identity: { phone: { id: '+14255550122' } } }],
+    });
+    expect((await ended(call.id)).outcome).toMatchObject({ kind: 'redirected', target: '+14255550122' });
   });
 
   it('ends without hanging up when the caller hangs up during the prompt', async () => {
