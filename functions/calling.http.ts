@@ -177,6 +177,8 @@ async function appendTimeline(
  */
 export async function handleCalling(request: HttpRequest, deps: CallingDeps): Promise<HttpResponseInit> {
   const { services } = deps;
+  // Receipt time: taken before the token check so the timeline shows when Graph's request arrived.
+  const receivedAt = new Date().toISOString();
   const denied = await authenticate(services.inboundAuth, request.headers.get('authorization'));
   if (denied !== undefined) return denied;
   const text = await readBody(request, services.config.maxNotificationBytes);
@@ -193,7 +195,6 @@ export async function handleCalling(request: HttpRequest, deps: CallingDeps): Pr
   } catch (err) {
     return badRequest(err instanceof AppError ? err.message : 'not a notification collection');
   }
-  const receivedAt = new Date().toISOString();
   const raw: NewTimelineEvent[] = events.flatMap((e) =>
     e.callId === null
       ? []
