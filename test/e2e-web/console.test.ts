@@ -275,12 +275,27 @@ describe('web console in Chromium', () => {
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: `Roll back to v${liveBefore}` }).click();
     await expect
-      .poll(() => page.locator('#versions tbody tr', { hasText: 'live' }).locator('th').textContent())
+      .poll(() => page.locator('#versions tbody th', { has: page.locator('.badge') }).textContent())
       .toBe(`v${liveBefore} live`);
     await expect
       .poll(() => page.locator('#flow-state .badge').first().textContent())
       .toBe(`live v${liveBefore}`);
     await shot('10-rolled-back', '#versions-h');
+    // What v2 changes against the live v1.
+    await page.getByRole('button', { name: `Compare v${liveBefore + 1} with live` }).click();
+    const versionDiff = page.locator('#version-diff pre.diff');
+    await versionDiff.waitFor();
+    expect(await versionDiff.locator('.diff-add').allTextContents()).toContain('+    timeout: 7s');
+
+    // A publisher binds another number to the flow; the test call can dial it.
+    await page.getByLabel('Bind a number to this flow').fill('+14255550142');
+    await page.getByRole('button', { name: 'Bind', exact: true }).click();
+    await expect
+      .poll(() => page.locator('#bind-result').textContent())
+      .toBe(`+14255550142 now rings ${FLOW}.`);
+    await expect
+      .poll(() => page.locator('#testcall-number option').allTextContents())
+      .toContain('+14255550142');
 
     // Ops: the call is in the calls table; its timeline and orchestration history open.
     await page.getByRole('link', { name: 'Calls', exact: true }).click();

@@ -343,7 +343,7 @@ export async function flowEditorView(root: HTMLElement, [flowId = '']: string[])
                 h('th', { scope: 'col' }, 'Version'),
                 h('th', { scope: 'col' }, 'Published by'),
                 h('th', { scope: 'col' }, 'When'),
-                h('th', { scope: 'col' }, ''),
+                h('th', { scope: 'col' }, 'Actions'),
               ),
             ),
             h(
@@ -365,7 +365,15 @@ export async function flowEditorView(root: HTMLElement, [flowId = '']: string[])
                     h('td', {}, fmtTime(v.publishedAt)),
                     h(
                       'td',
-                      {},
+                      { class: 'actions' },
+                      live !== undefined && v.version !== live
+                        ? h(
+                            'button',
+                            { type: 'button', onclick: () => void compare(v.version) },
+                            `Compare v${v.version} with live`,
+                          )
+                        : null,
+                      ' ',
                       live !== undefined && v.version < live
                         ? h(
                             'button',
@@ -379,6 +387,17 @@ export async function flowEditorView(root: HTMLElement, [flowId = '']: string[])
             ),
           ),
     );
+  };
+  const versionDiff = h('div', { id: 'version-diff', 'aria-live': 'polite' });
+  const compare = async (version: number): Promise<void> => {
+    try {
+      const { data } = await call<{ diff: string }>('GET', `flows/${encodeURIComponent(flowId)}/diff`, {
+        query: { from: 'live', to: String(version) },
+      });
+      replace(versionDiff, h('h3', {}, `Changes from live to v${version}`), renderDiff(data.diff));
+    } catch (err) {
+      replace(versionDiff, h('p', { class: 'error', role: 'alert' }, describe(err)));
+    }
   };
   const rollback = async (version: number): Promise<void> => {
     if (!window.confirm(`Make version ${version} live again? New calls will use it.`)) return;
@@ -472,6 +491,7 @@ export async function flowEditorView(root: HTMLElement, [flowId = '']: string[])
       { class: 'card', 'aria-labelledby': 'versions-h' },
       h('h2', { id: 'versions-h' }, 'Version history'),
       versionsBox,
+      versionDiff,
     ),
   );
   renderBadges();

@@ -152,15 +152,46 @@ export function testCallPanel(
       );
   });
 
-  void call<{ items: NumberBinding[] }>('GET', 'numbers', { query: { flowId } })
-    .then(({ data }) => {
-      replace(numberSelect, ...data.items.map((n) => h('option', { value: n.number }, n.number)));
-      if (data.items.length === 0) {
-        replace(numberSelect, h('option', { value: '' }, 'no number bound'));
-        dial.disabled = true;
-      }
-    })
-    .catch((err: unknown) => (state.textContent = describe(err)));
+  const loadNumbers = (): Promise<void> =>
+    call<{ items: NumberBinding[] }>('GET', 'numbers', { query: { flowId } })
+      .then(({ data }) => {
+        replace(numberSelect, ...data.items.map((n) => h('option', { value: n.number }, n.number)));
+        dial.disabled = data.items.length === 0;
+        if (data.items.length === 0) replace(numberSelect, h('option', { value: '' }, 'no number bound'));
+      })
+      .catch((err: unknown) => {
+        state.textContent = describe(err);
+      });
+  void loadNumbers();
+
+  // Binding a number (FlowPublisher): PUT /api/numbers/{number} {flowId}.
+  const bindInput = h('input', {
+    id: 'bind-number',
+    type: 'tel',
+    placeholder: '+14255550142',
+    pattern: '\\+[1-9][0-9]{6,14}',
+  });
+  const bindOut = h('span', { id: 'bind-result', role: 'status' });
+  const bindForm = h(
+    'form',
+    { class: 'inline' },
+    h('label', { for: 'bind-number' }, 'Bind a number to this flow'),
+    bindInput,
+    h('button', { type: 'submit' }, 'Bind'),
+    bindOut,
+  );
+  bindForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const number = bindInput.value.trim();
+    void call('PUT', `numbers/${encodeURIComponent(number)}`, { body: { flowId } })
+      .then(async () => {
+        bindOut.textContent = `${number} now rings ${flowId}.`;
+        await loadNumbers();
+      })
+      .catch((err: unknown) => {
+        bindOut.textContent = describe(err);
+      });
+  });
 
   const element = h(
     'section',
@@ -179,6 +210,7 @@ export function testCallPanel(
       dial,
       hangup,
     ),
+    bindForm,
     h(
       'div',
       { class: 'testcall-grid' },
