@@ -231,6 +231,7 @@ export class HubStore {
     this.db.exec(SCHEMA);
   }
 
+  /** Finalises statements, closes the file and releases `<file>.owner`. */
   close(): void {
     for (const s of this.stmts.values()) s.finalize();
     this.stmts.clear();
@@ -289,6 +290,7 @@ export class HubStore {
     };
   }
 
+  /** The instance row, or undefined. */
   getInstance(instanceId: string): InstanceRecord | undefined {
     const r = this.one('SELECT * FROM instances WHERE instance_id = ?', [instanceId]);
     return r ? this.toInstance(r) : undefined;
@@ -351,6 +353,7 @@ export class HubStore {
     this.appendHistory(instanceId, executionId, 0, events);
   }
 
+  /** Stores a message for an instance (visible from `row.visibleAt`, epoch ms); returns its row id. */
   addInbox(row: Omit<InboxRow, 'id'>): number {
     const r = this.run(
       'INSERT INTO inbox (instance_id, execution_id, task_id, message, visible_at) VALUES (?, ?, ?, ?, ?)',
@@ -378,6 +381,7 @@ export class HubStore {
     ]).map((r) => this.toInbox(r));
   }
 
+  /** Deletes consumed inbox rows by id (call inside the episode's transaction). */
   deleteInbox(ids: number[]): void {
     for (const id of ids) this.run('DELETE FROM inbox WHERE id = ?', [id]);
   }
@@ -410,6 +414,7 @@ export class HubStore {
     return r?.t == null ? undefined : Number(r.t);
   }
 
+  /** Stores an activity to run; returns its work item id. */
   addWork(w: Omit<WorkItem, 'id'>): number {
     const r = this.run(
       'INSERT INTO work (instance_id, execution_id, task_id, name, input) VALUES (?, ?, ?, ?, ?)',
@@ -418,10 +423,12 @@ export class HubStore {
     return Number(r.lastInsertRowid);
   }
 
+  /** Deletes a finished work item (in the transaction that stores its result). */
   deleteWork(id: number): void {
     this.run('DELETE FROM work WHERE id = ?', [id]);
   }
 
+  /** Every work item not yet completed, oldest first (rerun at start: activities run at least once). */
   allWork(): WorkItem[] {
     return this.all('SELECT * FROM work ORDER BY id').map((r) => ({
       id: Number(r.id),
