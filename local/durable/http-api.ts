@@ -21,6 +21,8 @@ export const PUBLIC_PREFIX = '/runtime/webhooks/durabletask';
 export const RPC_PREFIX = '/durabletask/';
 /** Default page size of instance lists (the client follows `x-ms-continuation-token`). */
 const DEFAULT_PAGE = 100;
+/** Largest page a list request gets, whatever its `top` (keeps one response bounded). */
+const MAX_PAGE = 1000;
 
 const HTTP_STATUS_BY_CODE: Record<string, number> = {
   'DURABLE.INSTANCE_NOT_FOUND': 404,
@@ -180,6 +182,22 @@ export function statusBody(
   return body;
 }
 
+/**
+ * A paging number (`top`, the continuation token = rows to skip): `fallback` when absent or empty,
+ * else a whole number >= `min`. Throws `DURABLE.BAD_REQUEST` (400), not a database error, for
+ * anything else (`1e3`, `-1`, 20 digits).
+ */
+function pageNumber(v: string | undefined, where: string, fallback: number, min: number): number {
+  if (v === undefined || v === '') return fallback;
+  const n = /^\d{1,15}$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new AppError(
+      'DURABLE.BAD_REQUEST',
+      `The ${where} must be a whole number >= ${min}, not "${v.slice(0, 40)}".`,
+    );
+  return n;
+}
+
 function flag(v: string | undefined): boolean {
   return v !== undefined && v.toLowerCase() === 'true';
 }
@@ -319,9 +337,8 @@ async function route(
   if (!a) {
     if (method === 'GET') {
       const filter = filterFromQuery(q);
-      const token = header(req, 'x-ms-continuation-token');
-      const skip = token && /^\d+$/.test(token) ? Number(token) : 0;
-      const top = q.top && /^\d+$/.test(q.top) && Number(q.top) > 0 ? Number(q.top) : DEFAULT_PAGE;
+      const skip = pageNumber(header(req, 'x-ms-continuation-token'), 'header x-ms-continuation-token', 0, 0);
+      const top = Math.min(pageNumber(q.top, 'query parameter top', DEFAULT_PAGE, 1), MAX_PAGE);
       const rows = hub.listInstances(filter, skip, top + 1);
       const page = rows.slice(0, top);
       const showInput = flag(q.showInput);

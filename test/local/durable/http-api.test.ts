@@ -91,6 +91,27 @@ describe('Durable HTTP API of the local task hub', () => {
     expect(running.filter((s) => s.instanceId.startsWith(prefix))).toHaveLength(0);
   });
 
+  it('answers 400, not a database error, for paging numbers that are not whole numbers', async () => {
+    for (const [query, headers] of [
+      ['top=1e3', {}],
+      ['top=0', {}],
+      ['top=99999999999999999999', {}],
+      ['', { 'x-ms-continuation-token': '99999999999999999999999' }],
+      ['', { 'x-ms-continuation-token': 'abc' }],
+    ] as const) {
+      const res = await fetch(`${h.origin}/runtime/webhooks/durabletask/instances?${query}`, { headers });
+      expect(res.status, `${query} ${JSON.stringify(headers)}`).toBe(400);
+      expect(((await res.json()) as { code: string }).code).toBe('DURABLE.BAD_REQUEST');
+    }
+    // A token past the end is an empty last page.
+    const past = await fetch(`${h.origin}/runtime/webhooks/durabletask/instances`, {
+      headers: { 'x-ms-continuation-token': '1000000' },
+    });
+    expect(past.status).toBe(200);
+    expect(await past.json()).toEqual([]);
+    expect(past.headers.get('x-ms-continuation-token')).toBeNull();
+  });
+
   it('purges one instance and by filter', async () => {
     const a = await h.client.startNew('chain');
     const b = await h.client.startNew('chain');
