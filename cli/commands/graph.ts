@@ -50,7 +50,8 @@ export async function runGraphParse(
     }
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      // Captures saved by Windows tools often start with a UTF-8 byte order mark.
+      body = JSON.parse(text.replace(/^\uFEFF/, ''));
     } catch (err) {
       output.err(`${file}: error: not valid JSON (${err instanceof Error ? err.message : String(err)})`);
       code = 1;

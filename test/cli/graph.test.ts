@@ -54,6 +54,18 @@ describe('switchboard graph parse', () => {
     expect(events.every((e) => !('raw' in e))).toBe(true);
   });
 
+  it('reads a capture saved with a UTF-8 byte order mark', async () => {
+    const file = path.join(dir, 'bom.json');
+    fs.writeFileSync(
+      file,
+      '\uFEFF' + fs.readFileSync(path.join(FIXTURES, 'notification-tone-received.json'), 'utf8'),
+    );
+    const c = collect();
+    expect(await runGraphParse([file], {}, c.output)).toBe(0);
+    expect(c.err).toEqual([]);
+    expect(JSON.parse(c.out[0]!)).toMatchObject({ kind: 'tone' });
+  });
+
   it('includes raw with --raw', async () => {
     const c = collect();
     await runGraphParse([path.join(FIXTURES, 'notification-call-terminated.json')], { raw: true }, c.output);
