@@ -61,6 +61,7 @@ import {
   type CommandResult,
   type GraphCommand,
   type GraphEventPayload,
+  type ResolveFlowOutput,
 } from './activity-contracts.js';
 import { mapGraphEvent } from './call-events.js';
 
@@ -277,7 +278,12 @@ function* execute(s: Session, r: StepResult): Generator<Task, Outcome | undefine
 /** Answers and waits for established audio. Returns an outcome when the call cannot go on. */
 function* answer(s: Session): Generator<Task, Outcome | undefined, unknown> {
   const { ctx } = s;
-  const res = yield* activity(ctx, 'answerCall', { callId: s.input.callId });
+  let res: { ok: boolean; code?: string };
+  try {
+    res = yield* activity(ctx, 'answerCall', { callId: s.input.callId });
+  } catch (err) {
+    res = { ok: false, code: errorCode(err) };
+  }
   if (!res.ok) return yield* finish(s, { kind: 'failed', code: res.code ?? 'CALL.ANSWER_FAILED' }, []);
   s.answered = true;
   s.keepAliveAt = plus(now(ctx), s.settings.keepAliveIntervalMs);
@@ -497,27 +503,42 @@ export function* callOrchestrator(
     return yield* loop(s);
   }
 
-  const resolved = yield* activity(
-    ctx,
-    'resolveFlow',
-    { callId: input.callId, from: input.from, to: input.to, receivedAt: input.receivedAt },
-    activityRetry(),
-  );
+  let resolved: ResolveFlowOutput | { kind: 'unavailable'; code: string };
+  try {
+    resolved = yield* activity(
+      ctx,
+      'resolveFlow',
+      { callId: input.callId, from: input.from, to: input.to, receivedAt: input.receivedAt },
+      activityRetry(),
+    );
+  } catch (err) {
+    // The store could not be read after retries: turn the caller away politely rather than let it ring out.
+    resolved = { kind: 'unavailable', code: errorCode(err) };
+  }
   if (resolved.kind === 'duplicate') return { duplicate: true };
   if (resolved.kind !== 'flow') {
-    const because = resolved.kind === 'noFlow' ? 'noFlowBound' : 'FLOW.INVALID';
+    const because =
+      resolved.kind === 'noFlow'
+        ? 'noFlowBound'
+        : resolved.kind === 'invalidFlow'
+          ? 'FLOW.INVALID'
+          : resolved.code;
     ctx.df.setCustomStatus({
       step: null,
       lastEvent: 'rejected',
       flowId: null,
       flowVersion: null,
     } satisfies CallCustomStatus);
-    yield* activity(
-      ctx,
-      'rejectCall',
-      { callId: input.callId, reason: 'none', because, at: now(ctx) },
-      activityRetry(),
-    );
+    try {
+      yield* activity(
+        ctx,
+        'rejectCall',
+        { callId: input.callId, reason: 'none', because, at: now(ctx) },
+        activityRetry(),
+      );
+    } catch {
+      // Graph answers were values; only the store can fail here, and the call is turned away either way.
+    }
     return { outcome: { kind: 'rejected', reason: 'none' } };
   }
 

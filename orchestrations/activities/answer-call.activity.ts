@@ -5,7 +5,7 @@
  * answer is not idempotent, so Durable never retries it (the Graph client already retried 429/503).
  */
 import type { SwitchboardConfig } from '../../shared/config/config.js';
-import { GraphError } from '../../shared/graph/errors.js';
+import { AppError } from '../../shared/errors/app-error.js';
 import type { GraphCallsClient } from '../../shared/graph/calls-client.js';
 import type { Store } from '../../shared/store/index.js';
 import type { AnswerCallInput, AnswerCallOutput } from '../activity-contracts.js';
@@ -29,7 +29,7 @@ export function createAnswerCallActivity(deps: {
         mediaConfig: { '@odata.type': '#microsoft.graph.serviceHostedMediaConfig' },
       });
     } catch (err) {
-      if (!(err instanceof GraphError)) throw err;
+      if (!(err instanceof AppError)) throw err;
       code = err.code;
     }
     const durationMs = Date.now() - started;

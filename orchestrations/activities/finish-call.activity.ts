@@ -6,7 +6,7 @@
  * idempotent).
  */
 import { renderOutcome, renderTarget, type Outcome } from '../../shared/flow/index.js';
-import { GraphError } from '../../shared/graph/errors.js';
+import { AppError } from '../../shared/errors/app-error.js';
 import type { GraphCallsClient } from '../../shared/graph/calls-client.js';
 import type { CallOutcome, Store } from '../../shared/store/index.js';
 import type { FinishCallInput, FinishCallOutput } from '../activity-contracts.js';
@@ -47,7 +47,7 @@ export function createFinishCallActivity(deps: {
         await deps.graph.hangUp(input.callId);
         hungUp = true;
       } catch (err) {
-        if (!(err instanceof GraphError)) throw err;
+        if (!(err instanceof AppError)) throw err;
         log?.(`hang up failed: ${err.code}`);
       }
     }

@@ -3,6 +3,7 @@
  * means the call is gone (`gone: true`); other Graph errors are values; retryable faults were
  * already retried by the Graph client (keepAlive is idempotent).
  */
+import { AppError } from '../../shared/errors/app-error.js';
 import { GraphError } from '../../shared/graph/errors.js';
 import type { GraphCallsClient } from '../../shared/graph/calls-client.js';
 import type { KeepAliveInput, KeepAliveOutput } from '../activity-contracts.js';
@@ -17,8 +18,8 @@ export function createKeepAliveActivity(deps: {
       await deps.graph.keepAlive(input.callId);
       return { ok: true, gone: false };
     } catch (err) {
-      if (!(err instanceof GraphError)) throw err;
-      return { ok: false, gone: err.status === 404 };
+      if (!(err instanceof AppError)) throw err;
+      return { ok: false, gone: err instanceof GraphError && err.status === 404 };
     }
   };
 }

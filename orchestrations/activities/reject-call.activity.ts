@@ -4,7 +4,7 @@
  * (`ok: false`); a store failure after a successful reject is logged, not thrown (a retry would
  * reject twice).
  */
-import { GraphError } from '../../shared/graph/errors.js';
+import { AppError } from '../../shared/errors/app-error.js';
 import type { GraphCallsClient } from '../../shared/graph/calls-client.js';
 import type { Store } from '../../shared/store/index.js';
 import type { RejectCallInput, RejectCallOutput } from '../activity-contracts.js';
@@ -22,7 +22,7 @@ export function createRejectCallActivity(deps: {
     try {
       await deps.graph.reject(input.callId, { reason: input.reason });
     } catch (err) {
-      if (!(err instanceof GraphError)) throw err;
+      if (!(err instanceof AppError)) throw err;
       result = { ok: false, code: err.code };
     }
     const durationMs = Date.now() - started;
