@@ -359,7 +359,12 @@ function* toFlowEvent(s: Session, sig: Signal): Generator<Task, FlowEvent | Outc
     case 'extra':
       return undefined;
     case 'keepAlive': {
-      const res = yield* activity(ctx, 'keepAlive', { callId: s.input.callId }, activityRetry());
+      let res = { ok: false, gone: false };
+      try {
+        res = yield* activity(ctx, 'keepAlive', { callId: s.input.callId }, activityRetry());
+      } catch {
+        // Missed once: Graph allows 45 minutes without keepAlive; the next interval tries again.
+      }
       if (res.gone) {
         s.callGone = true;
         return { type: 'callerHungUp', at };
