@@ -4,6 +4,9 @@
  * `SimClock`, so tests can run calls faster than real time without changing any durations.
  */
 
+/** Longest delay one `setTimeout` honours (ms); longer ones fire at once in Node. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
 /** A clock for simulated time. All durations are in simulated milliseconds. */
 export interface SimClock {
   /** How many simulated ms pass per real ms (1 = real time, 50 = fifty times faster). */
@@ -38,15 +41,23 @@ export function createSimClock(options: { speed?: number; startMs?: number } = {
           reject(signal.reason as Error);
           return;
         }
-        const realMs = Number.isFinite(ms) && ms > 0 ? ms / speed : 0;
+        // Node fires a timer of more than 2^31-1 ms at once, so long waits are chained in steps.
+        let leftMs = Number.isFinite(ms) && ms > 0 ? ms / speed : 0;
+        let timer: NodeJS.Timeout | undefined;
         const onAbort = (): void => {
           clearTimeout(timer);
           reject(signal?.reason as Error);
         };
-        const timer = setTimeout(() => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        }, realMs);
+        const arm = (): void => {
+          const step = Math.min(leftMs, MAX_TIMEOUT_MS);
+          leftMs -= step;
+          timer = setTimeout(() => {
+            if (leftMs > 0) return arm();
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          }, step);
+        };
+        arm();
         signal?.addEventListener('abort', onAbort, { once: true });
       }),
   };

@@ -298,6 +298,17 @@ describe('pure parts', () => {
     expect(['0', '9', '*', '#'].map((k) => toneOf(k as '0'))).toEqual(['tone0', 'tone9', 'star', 'pound']);
   });
 
+  it('a sleep longer than a Node timer can hold (2^31 ms) waits instead of firing at once', async () => {
+    const clock = createSimClock({ speed: 1 });
+    const ac = new AbortController();
+    let resolved = false;
+    const long = clock.sleep(3_000_000_000, ac.signal).then(() => (resolved = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(resolved).toBe(false);
+    ac.abort(new Error('stop'));
+    await expect(long).rejects.toThrow('stop');
+  });
+
   it('a scaled clock runs simulated time faster and rejects bad speeds', async () => {
     const clock = createSimClock({ speed: 1000, startMs: 0 });
     const realStart = Date.now();
