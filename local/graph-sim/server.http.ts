@@ -157,16 +157,26 @@ export function buildSimServer(deps: SimServerDeps): FastifyInstance {
           'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize"',
       });
   });
-  app.addHook('onResponse', (req, reply, done) => {
-    if (req.url.startsWith('/v1.0/')) {
-      let rec = (req as Tagged)[REQ];
-      if (!rec) {
-        const path = req.url.split('?')[0] ?? req.url;
-        rec = { method: req.method, path, body: null, time: clock.now(), callId: CALL_PATH.exec(path)?.[1] };
-        engine.recordRequest(rec);
-      }
-      rec.status = reply.statusCode;
+  // The status is recorded in onSend, before the answer leaves, so a client that has its answer
+  // always finds the request's status in `requests()` (onResponse runs after the socket write and
+  // raced with tests reading the record). onResponse confirms the status that was finally sent.
+  const recordStatus = (req: FastifyRequest, statusCode: number): void => {
+    if (!req.url.startsWith('/v1.0/')) return;
+    let rec = (req as Tagged)[REQ];
+    if (!rec) {
+      const path = req.url.split('?')[0] ?? req.url;
+      rec = { method: req.method, path, body: null, time: clock.now(), callId: CALL_PATH.exec(path)?.[1] };
+      (req as Tagged)[REQ] = rec;
+      engine.recordRequest(rec);
     }
+    rec.status = statusCode;
+  };
+  app.addHook('onSend', (req, reply, payload, done) => {
+    recordStatus(req, reply.statusCode);
+    done(null, payload);
+  });
+  app.addHook('onResponse', (req, reply, done) => {
+    recordStatus(req, reply.statusCode);
     done();
   });
 
