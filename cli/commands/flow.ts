@@ -6,7 +6,8 @@
  *    (or, with `--coverage`, on an untaken branch).
  *  - `graph FILE --format mermaid|dot`: draws the flow.
  */
-import { basename } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 import type { Command } from 'commander';
 
@@ -52,6 +53,19 @@ function expandEach(
   return { files, issues };
 }
 
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** `numbers.yaml` (or `.yml`) in `dir`, when there is one. */
+function numbersFileIn(dir: string): string[] {
+  return ['numbers.yaml', 'numbers.yml'].map((n) => join(dir, n)).filter((f) => existsSync(f));
+}
+
 function validateFiles(files: readonly string[], allowedHosts: string[]): FlowIssue[] {
   const issues: FlowIssue[] = [];
   for (const f of files) {
@@ -88,7 +102,10 @@ export function registerFlowCommands(program: Command): void {
       if (opts.format !== 'text' && opts.format !== 'json')
         throw new AppError('CLI.USAGE', `--format must be text or json, not "${opts.format}"`);
       const expanded = expandEach(paths, (p) => /\.(ya?ml|json)$/i.test(p));
-      const files = expanded.files;
+      // A folder's numbers.yaml is checked too (its flow ids against the flows beside it).
+      const files = expanded.files.concat(
+        paths.filter((p) => isDirectory(p)).flatMap((d) => numbersFileIn(d)),
+      );
       const issues = [...expanded.issues, ...validateFiles(files, opts.allowHost)];
       const errors = issues.filter((i) => i.severity === 'error').length;
       if (opts.format === 'json')

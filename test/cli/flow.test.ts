@@ -84,6 +84,22 @@ describe('switchboard flow validate', () => {
   });
 });
 
+describe('switchboard flow validate FOLDER', () => {
+  it("also checks the folder's numbers.yaml against the flows in it", async () => {
+    const folder = join(dir, 'with-numbers');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(
+      join(folder, 'ok.yaml'),
+      `id: ok\nversion: 1\ndescription: d\ntimezone: UTC\nentry: a\nprompts: { p: { text: hi } }\nsteps:\n  a: { type: hangup, prompt: p }\n`,
+    );
+    writeFileSync(join(folder, 'numbers.yaml'), "numbers:\n  '+14255550100': ok\n  '+14255550101': nope\n");
+    const r = await run('flow', 'validate', folder);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`${join(folder, 'numbers.yaml')}:3:19: error FLOW.UNKNOWN_FLOW:`);
+    expect(r.out.trim().split('\n').at(-1)).toBe('2 file(s): 1 error(s), 0 warning(s)');
+  });
+});
+
 describe('switchboard flow test', () => {
   it('runs every example scenario and passes', async () => {
     const r = await run('flow', 'test', flowsDir, '--coverage');
