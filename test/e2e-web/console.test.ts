@@ -247,7 +247,8 @@ describe('web console in Chromium', () => {
     await expect
       .poll(() => prompts.textContent(), { timeout: 60_000 })
       .toContain('To check on or report a power outage, press 1.');
-    await page.getByRole('button', { name: 'Key 0' }).click();
+    await page.getByRole('button', { name: 'Key 1' }).focus();
+    await page.keyboard.press('0'); // a keyboard digit on the focused keypad presses that key
     await expect
       .poll(() => page.locator('#testcall-outcome').textContent(), { timeout: 60_000 })
       .toMatch(/^Outcome: transferred/);

@@ -46,7 +46,19 @@ export function testCallPanel(
   };
   const keypad = h(
     'div',
-    { class: 'keypad', role: 'group', 'aria-label': 'Keypad' },
+    {
+      class: 'keypad',
+      role: 'group',
+      'aria-label': 'Keypad (with focus here, the keyboard keys 0-9, * and # press too)',
+      // Typing a digit while focus is on the keypad presses it (the button under focus needs Enter/Space).
+      onkeydown: (ev: Event) => {
+        const key = (ev as KeyboardEvent).key;
+        if (KEYS.includes(key)) {
+          ev.preventDefault();
+          void press(key);
+        }
+      },
+    },
     ...KEYS.map((k) =>
       h(
         'button',
