@@ -70,6 +70,8 @@ export interface CallOrchestrationOutput {
   /** The call's outcome; absent for a duplicate start of an already finished call. */
   outcome?: Outcome;
   duplicate?: boolean;
+  /** Why the call was turned away (`noFlowBound`, `FLOW.INVALID`, or the code of the fault). */
+  reason?: string;
 }
 
 /** The custom status: where the call is, never who is calling (no PII). */
@@ -544,7 +546,7 @@ export function* callOrchestrator(
     } catch {
       // Graph answers were values; only the store can fail here, and the call is turned away either way.
     }
-    return { outcome: { kind: 'rejected', reason: 'none' } };
+    return { outcome: { kind: 'rejected', reason: 'none' }, reason: because };
   }
 
   const flow = resolved.flow;

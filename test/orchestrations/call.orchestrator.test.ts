@@ -228,6 +228,10 @@ describe('orchestration call (local stack + Graph simulator)', () => {
     const record = await ended(call.id);
     expect(record.outcome).toMatchObject({ kind: 'rejected', reason: 'noFlowBound' });
     expect(record.flowId).toBeUndefined();
+    expect((await instance(call.id)).output).toEqual({
+      outcome: { kind: 'rejected', reason: 'none' },
+      reason: 'noFlowBound',
+    });
   });
 
   it('redirects an unanswered call when the flow starts with a redirect (no answer, no hang-up)', async () => {
