@@ -170,6 +170,7 @@ export interface RunCommandsOutput {
 export interface KeepAliveInput {
   callId: string;
 }
+/** `ok` when Graph took it; `gone` when the call no longer exists (404). */
 export interface KeepAliveOutput {
   ok: boolean;
   gone: boolean;
@@ -202,6 +203,7 @@ export interface FinishCallInput {
   /** Caller input the flow collected, by variable name (PII marked). */
   collected?: Record<string, { value: string; pii: boolean }>;
 }
+/** Whether this activity hung the call up. */
 export interface FinishCallOutput {
   hungUp: boolean;
 }
