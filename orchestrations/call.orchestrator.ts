@@ -286,7 +286,14 @@ function* answer(s: Session): Generator<Task, Outcome | undefined, unknown> {
   } catch (err) {
     res = { ok: false, code: errorCode(err) };
   }
-  if (!res.ok) return yield* finish(s, { kind: 'failed', code: res.code ?? 'CALL.ANSWER_FAILED' }, []);
+  if (!res.ok) {
+    if (res.code === 'GRAPH.NOT_FOUND') {
+      // The caller hung up while the call was ringing: the call no longer exists.
+      s.callGone = true;
+      return yield* finish(s, { kind: 'hungUpByCaller', atStep: s.state.step }, []);
+    }
+    return yield* finish(s, { kind: 'failed', code: res.code ?? 'CALL.ANSWER_FAILED' }, []);
+  }
   s.answered = true;
   s.keepAliveAt = plus(now(ctx), s.settings.keepAliveIntervalMs);
   const mediaAt = plus(now(ctx), s.settings.mediaTimeoutMs);

@@ -258,6 +258,20 @@ describe('orchestration call (local stack + Graph simulator)', () => {
     expect(stack.sim.requests(call.id).some((r) => r.method === 'DELETE')).toBe(false);
   });
 
+  it('records a caller who hangs up while the call is still ringing', async () => {
+    const call = await stack.sim.placeCall({
+      from: CALLER,
+      to: NUMBER,
+      steps: [{ type: 'hangUp', when: 'now' }],
+    });
+    expect((await call.ended()).reason).toBe('callerHungUp');
+    const record = await ended(call.id);
+    expect(record.outcome).toMatchObject({ kind: 'hungUpByCaller', step: 'menu' });
+    expect(
+      stack.sim.requests(call.id).some((r) => r.method === 'DELETE' || r.path.endsWith('/playPrompt')),
+    ).toBe(false);
+  });
+
   it('recovers from a Graph 503 on playPrompt (retried) and the call goes on', async () => {
     stack.sim.faults.request({ kind: 'unavailable', method: 'POST', path: /playPrompt$/, count: 1 });
     const call = await stack.sim.placeCall({
