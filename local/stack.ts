@@ -224,7 +224,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if (!fs.existsSync(flowsDir))
     throw new AppError('STACK.BAD_OPTION', `flows folder ${flowsDir} does not exist`);
   fs.mkdirSync(dataDir, { recursive: true });
-  const hostUrl = `http://127.0.0.1:${port}`;
 
   const stops: (() => Promise<void> | void)[] = [];
   const stopAll = async (): Promise<void> => {
@@ -240,33 +239,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     );
     stops.push(() => redirect.uninstall());
 
-    const sim = await startGraphSimulator({
-      port: simPort,
-      botAppId: LOCAL_BOT.appId,
-      botClientSecret: LOCAL_BOT.clientSecret,
-      tenantId: LOCAL_BOT.tenantId,
-      clock: createSimClock({ speed: clockScale }),
-      defaultCallbackUri: `${hostUrl}/api/calling`,
-      promptBaseDir: flowsDir,
-      // Prompt audio on public hosts (the example flows' https URLs) cannot be fetched here: play a
-      // placeholder of fixed length instead, so the call goes on as if it had been fetched.
-      fetchPrompt: async (uri) => {
-        const u = new URL(uri, 'file:///');
-        if (
-          (u.protocol === 'http:' || u.protocol === 'https:') &&
-          u.hostname !== '127.0.0.1' &&
-          u.hostname !== 'localhost'
-        )
-          return generateRecordingWav(PLACEHOLDER_PROMPT_MS, PLACEHOLDER_PROMPT_MS);
-        if (u.protocol === 'file:')
-          return fs.promises.readFile(uri.startsWith('file:') ? u : path.resolve(flowsDir, uri));
-        const res = await fetch(uri);
-        if (!res.ok) throw new Error(`prompt ${uri}: HTTP ${res.status}`);
-        return Buffer.from(await res.arrayBuffer());
-      },
-    });
-    stops.push(() => sim.stop());
-
     const blob: AzuriteBlob = await startAzuriteBlob({ dataDir });
     stops.push(() => blob.stop());
 
@@ -281,28 +253,77 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const flows = await publishFlows(store, flowsDir);
     const numbers = await bindNumbers(store, path.join(flowsDir, 'numbers.yaml'), flows);
 
-    const host = await startLocalHost({
-      entry: path.join(projectDir, 'index.ts'),
-      projectDir,
-      port,
-      dataDir,
-      settings: {
-        SWITCHBOARD_BOT_APP_ID: LOCAL_BOT.appId,
-        SWITCHBOARD_TENANT_ID: LOCAL_BOT.tenantId,
-        SWITCHBOARD_BOT_CLIENT_SECRET: LOCAL_BOT.clientSecret,
-        SWITCHBOARD_CALLBACK_URL: `${hostUrl}/api/calling`,
-        GRAPH_BASE_URL: sim.graphBaseUrl,
-        GRAPH_AUTHORITY: sim.authorityHost,
-        GRAPH_AUTHORITY_METADATA: sim.authorityMetadata,
-        INBOUND_OPENID_CONFIGURATION_URL: sim.openIdConfigurationUrl,
-        INBOUND_ISSUERS: sim.notificationIssuer,
-        INBOUND_ALLOWED_TENANTS: sim.tenantId,
-        RECORDINGS_STORAGE_CONNECTION: blob.connectionString,
-        HTTP_ALLOWED_HOSTS: services.hosts.join(','),
-        ...localIdpSettings(idp),
-        ...options.settings,
-      },
-    });
+    // The host's port is chosen before the simulator starts (the simulator posts to it). When it
+    // was picked here (port 0), another process may take it in between: then try a new one.
+    const startSimAndHost = async (
+      port: number,
+    ): Promise<{ sim: GraphSimulator; host: LocalHost; hostUrl: string }> => {
+      const hostUrl = `http://127.0.0.1:${port}`;
+      const sim = await startGraphSimulator({
+        port: simPort,
+        botAppId: LOCAL_BOT.appId,
+        botClientSecret: LOCAL_BOT.clientSecret,
+        tenantId: LOCAL_BOT.tenantId,
+        clock: createSimClock({ speed: clockScale }),
+        defaultCallbackUri: `${hostUrl}/api/calling`,
+        promptBaseDir: flowsDir,
+        // Prompt audio on public hosts (the example flows' https URLs) cannot be fetched here: play a
+        // placeholder of fixed length instead, so the call goes on as if it had been fetched.
+        fetchPrompt: async (uri) => {
+          const u = new URL(uri, 'file:///');
+          if (
+            (u.protocol === 'http:' || u.protocol === 'https:') &&
+            u.hostname !== '127.0.0.1' &&
+            u.hostname !== 'localhost'
+          )
+            return generateRecordingWav(PLACEHOLDER_PROMPT_MS, PLACEHOLDER_PROMPT_MS);
+          if (u.protocol === 'file:')
+            return fs.promises.readFile(uri.startsWith('file:') ? u : path.resolve(flowsDir, uri));
+          const res = await fetch(uri);
+          if (!res.ok) throw new Error(`prompt ${uri}: HTTP ${res.status}`);
+          return Buffer.from(await res.arrayBuffer());
+        },
+      });
+      try {
+        const host: LocalHost = await startLocalHost({
+          entry: path.join(projectDir, 'index.ts'),
+          projectDir,
+          port,
+          dataDir,
+          settings: {
+            SWITCHBOARD_BOT_APP_ID: LOCAL_BOT.appId,
+            SWITCHBOARD_TENANT_ID: LOCAL_BOT.tenantId,
+            SWITCHBOARD_BOT_CLIENT_SECRET: LOCAL_BOT.clientSecret,
+            SWITCHBOARD_CALLBACK_URL: `${hostUrl}/api/calling`,
+            GRAPH_BASE_URL: sim.graphBaseUrl,
+            GRAPH_AUTHORITY: sim.authorityHost,
+            GRAPH_AUTHORITY_METADATA: sim.authorityMetadata,
+            INBOUND_OPENID_CONFIGURATION_URL: sim.openIdConfigurationUrl,
+            INBOUND_ISSUERS: sim.notificationIssuer,
+            INBOUND_ALLOWED_TENANTS: sim.tenantId,
+            RECORDINGS_STORAGE_CONNECTION: blob.connectionString,
+            HTTP_ALLOWED_HOSTS: services.hosts.join(','),
+            ...localIdpSettings(idp),
+            ...options.settings,
+          },
+        });
+        return { sim, host, hostUrl };
+      } catch (err) {
+        await sim.stop();
+        throw err;
+      }
+    };
+    let started: { sim: GraphSimulator; host: LocalHost; hostUrl: string } | undefined;
+    for (let attempt = 1; started === undefined; attempt++) {
+      try {
+        started = await startSimAndHost(attempt === 1 ? port : await freePort());
+      } catch (err) {
+        if (requestedPort !== 0 || attempt >= 5 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE')
+          throw err;
+      }
+    }
+    const { sim, host } = started;
+    stops.push(() => sim.stop());
     stops.push(() => host.stop());
     if (options.quiet)
       host.registry.setLogSink((entry) => {

@@ -141,17 +141,27 @@ export function planDemoCall(
       s.callerNumber === undefined &&
       s.dialledNumber === undefined,
   ) ?? { name: 'silent caller', expect: {} };
-  const run = simulate(flow, {
-    ...plain,
-    at: now.toISOString(),
-    callerNumber: '+14255550199',
-    dialledNumber: number,
-  });
+  const predict = (press: string): ReturnType<typeof simulate> =>
+    simulate(flow, {
+      ...plain,
+      press,
+      at: now.toISOString(),
+      callerNumber: '+14255550199',
+      dialledNumber: number,
+    });
+  let press = plain.press ?? '';
+  let run = predict(press);
+  // Out of hours the scenario's keys may land in a voicemail greeting; a demo caller then just
+  // leaves a message (the simulated caller speaks once a recording listens).
+  if (press !== '' && run.path.some((step) => flow.steps[step]?.type === 'record')) {
+    press = '';
+    run = predict(press);
+  }
   return {
     flowId: flow.id,
     number,
-    scenario: plain.name,
-    press: plain.press ?? '',
+    scenario: press === (plain.press ?? '') ? plain.name : `${plain.name} (out of hours: leaves a message)`,
+    press,
     expectedPath: run.path,
     expectedOutcome: run.outcomeText,
   };

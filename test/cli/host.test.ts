@@ -66,7 +66,9 @@ describe('planDemoCall', () => {
     expect(open.press).toBe('w 1');
     expect(open.expectedPath).toEqual(['hours', 'greeting', 'mainMenu', 'sales']);
     const closed = planDemoCall(contoso.flow!, scenarios, '+14255550100', new Date('2026-01-07T23:30:00Z'));
-    expect(closed.expectedPath.slice(0, 2)).toEqual(['hours', 'afterHours']);
+    expect(closed.expectedPath).toEqual(['hours', 'afterHours', 'goodbye']);
+    expect(closed.press).toBe(''); // out of hours the demo caller leaves a message
+    expect(closed.expectedOutcome).toBe('voicemail');
   });
 });
 
