@@ -197,6 +197,7 @@ export class TaskHub {
   private flushScheduled = false;
   private pumpScheduled = false;
   private wakeTimer: NodeJS.Timeout | undefined;
+  /** When the armed wake-up fires, in `performance.now()` ms. */
   private wakeAt: number | undefined;
   private readonly inflight = new Set<Promise<void>>();
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -660,12 +661,19 @@ export class TaskHub {
     }
   }
 
+  /**
+   * Arms the wake-up for due time `at` (hub clock, epoch ms) unless the armed one fires no later.
+   * Compared in real (monotonic) firing time, not in due times: the armed wake may be capped at an
+   * hour, or its due time may already have passed on a clock that jumped forward while its
+   * `setTimeout` still runs, so an earlier-firing new due time always re-arms it.
+   */
   private scheduleWake(at: number): void {
     if (this.stopping) return;
-    if (this.wakeAt !== undefined && this.wakeAt <= at) return;
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    this.wakeAt = at;
     const delay = Math.min(Math.max(0, at - this.now()), 3_600_000);
+    const firesAt = performance.now() + delay;
+    if (this.wakeTimer !== undefined && this.wakeAt !== undefined && this.wakeAt <= firesAt) return;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeAt = firesAt;
     this.wakeTimer = setTimeout(() => this.onWake(), delay);
   }
 
