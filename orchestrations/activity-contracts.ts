@@ -21,6 +21,29 @@ export const CALL_ORCHESTRATION = 'call';
 /** Event name under which the calling webhook raises Graph notifications into the instance. */
 export const GRAPH_EVENT = 'graph';
 
+/**
+ * External event an operator raises to end a call (the ops API's terminate route): the `call`
+ * orchestration handles it in every wait, hangs up through Graph and records outcome
+ * `terminated` through `finishCall`.
+ */
+export const TERMINATE_EVENT = 'terminate';
+
+/** Data of the {@link TERMINATE_EVENT} event: who asked (a user id or name) and why (free text). */
+export interface TerminateEventData {
+  by: string;
+  reason: string;
+}
+
+/** A call ended by an operator (not an interpreter outcome: the flow did not decide it). */
+export interface TerminatedOutcome {
+  kind: 'terminated';
+  by: string;
+  reason: string;
+}
+
+/** How a call ended: the interpreter's outcome, or ended by an operator. */
+export type CallEndOutcome = Outcome | TerminatedOutcome;
+
 /** Activity function names. */
 export const ActivityName = {
   resolveFlow: 'resolveFlow',
@@ -192,7 +215,7 @@ export type SaveRecordingActivityOutput =
 /** `finishCall`: hang up if still needed, then record outcome, end time and status. */
 export interface FinishCallInput {
   callId: string;
-  outcome: Outcome;
+  outcome: CallEndOutcome;
   /** The step the call ended in. */
   step?: string;
   endedAt: string;

@@ -17,7 +17,9 @@
  *    interpreter, which takes the step's error branch or the flow's failure path: no dead air.
  * 5. Voicemail: a completed recordResponse is fetched and stored at once (`saveRecording`), then
  *    the interpreter gets `recordingCompleted` with the blob URL.
- * 6. `finishCall` records the outcome (hanging up first when the flow did not and the call is
+ * 6. An operator's `terminate` external event (`{ by, reason }`) is raced in every wait: hang up
+ *    through Graph, outcome `terminated` through `finishCall`.
+ * 7. `finishCall` records the outcome (hanging up first when the flow did not and the call is
  *    up). History is bounded: after `historyEventsBeforeContinue` events, `continueAsNew` with the
  *    carried state.
  *
@@ -55,6 +57,8 @@ import {
   activityRetry,
   CALL_ORCHESTRATION,
   GRAPH_EVENT,
+  TERMINATE_EVENT,
+  type CallEndOutcome,
   type CallOrchestrationInput,
   type CallSettings,
   type CarriedCall,
@@ -62,13 +66,15 @@ import {
   type GraphCommand,
   type GraphEventPayload,
   type ResolveFlowOutput,
+  type TerminateEventData,
+  type TerminatedOutcome,
 } from './activity-contracts.js';
 import { mapGraphEvent } from './call-events.js';
 
 /** What the orchestration returns when it completes (also its Durable `output`). */
 export interface CallOrchestrationOutput {
-  /** The call's outcome; absent for a duplicate start of an already finished call. */
-  outcome?: Outcome;
+  /** The call's outcome (`terminated` when an operator ended it); absent for a duplicate start. */
+  outcome?: CallEndOutcome;
   duplicate?: boolean;
   /** Why the call was turned away (`noFlowBound`, `FLOW.INVALID`, or the code of the fault). */
   reason?: string;
@@ -93,7 +99,8 @@ type Signal =
   | { kind: 'flowTimer'; name: string }
   | { kind: 'keepAlive' }
   | { kind: 'maxDuration' }
-  | { kind: 'extra' };
+  | { kind: 'extra' }
+  | { kind: 'terminate'; data: TerminateEventData };
 
 /** One execution's working state. Mutated only by this file's generators, in replay order. */
 interface Session {
@@ -116,6 +123,10 @@ interface Session {
   waiters: Task[];
   /** Graph events received and not yet handled, in delivery order. */
   inbox: GraphEventPayload[];
+  /** Open `terminate` waiters (one per wait; the newest open one gets the event). */
+  termWaiters: Task[];
+  /** An operator's terminate request, once received (handled at the next wait). */
+  terminate?: TerminateEventData;
   handled: number;
   callGone: boolean;
   hungUpByUs: boolean;
@@ -133,8 +144,27 @@ function status(s: Pick<Session, 'ctx' | 'flow'>, step: string | null, lastEvent
   s.ctx.df.setCustomStatus(cs);
 }
 
-/** Moves events of completed waiters into the inbox (newest waiter first = delivery order). */
+/** The terminate request in an event's data (tolerant of a missing or odd payload). */
+function terminateData(raw: unknown): TerminateEventData {
+  const o = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  return {
+    by: typeof o.by === 'string' && o.by !== '' ? o.by : 'unknown',
+    reason: typeof o.reason === 'string' ? o.reason : '',
+  };
+}
+
+/**
+ * Moves events of completed waiters into the inbox (newest waiter first = delivery order), and
+ * notes a received terminate request.
+ */
 function collect(s: Session): void {
+  for (let i = s.termWaiters.length - 1; i >= 0; i -= 1) {
+    const w = s.termWaiters[i];
+    if (w !== undefined && w.isCompleted) {
+      s.terminate ??= terminateData(w.result);
+      s.termWaiters.splice(i, 1);
+    }
+  }
   for (let i = s.waiters.length - 1; i >= 0; i -= 1) {
     const w = s.waiters[i];
     if (w !== undefined && w.isCompleted) {
@@ -149,6 +179,7 @@ function* next(s: Session, extraAt?: string): Generator<Task, Signal, unknown> {
   let fired = '';
   for (;;) {
     collect(s);
+    if (s.terminate !== undefined) return { kind: 'terminate', data: s.terminate };
     const event = s.inbox.shift();
     if (event !== undefined) return { kind: 'graph', event };
     // ISO-8601 UTC strings of one format compare in time order.
@@ -169,13 +200,17 @@ function* next(s: Session, extraAt?: string): Generator<Task, Signal, unknown> {
     );
     const waiter = s.ctx.df.waitForExternalEvent(GRAPH_EVENT);
     s.waiters.push(waiter);
+    // A new terminate waiter per wait: the SDK gives an event to the newest open waiter of its
+    // name, so this wait's own waiter is the one woken (older ones are collected above).
+    const termWaiter = s.ctx.df.waitForExternalEvent(TERMINATE_EVENT);
+    s.termWaiters.push(termWaiter);
     if (deadlines.length === 0) {
-      yield waiter;
+      yield s.ctx.df.Task.any([waiter, termWaiter]);
       continue;
     }
     const deadline = deadlines.reduce((a, b) => (b < a ? b : a));
     const timerTask = s.ctx.df.createTimer(new Date(deadline));
-    yield s.ctx.df.Task.any([waiter, timerTask]);
+    yield s.ctx.df.Task.any([waiter, termWaiter, timerTask]);
     if (timerTask.isCompleted) fired = deadline;
     else timerTask.cancel();
   }
@@ -190,7 +225,7 @@ function errorCode(err: unknown): string {
  * Carries out one interpreter step: timers here, Graph commands in one `runCommands`. Failures
  * and http answers are queued as events. Returns the outcome when the step ended the call.
  */
-function* execute(s: Session, r: StepResult): Generator<Task, Outcome | undefined, unknown> {
+function* execute(s: Session, r: StepResult): Generator<Task, CallEndOutcome | undefined, unknown> {
   const { ctx } = s;
   const graph: GraphCommand[] = [];
   let end: Outcome | undefined;
@@ -278,7 +313,7 @@ function* execute(s: Session, r: StepResult): Generator<Task, Outcome | undefine
 }
 
 /** Answers and waits for established audio. Returns an outcome when the call cannot go on. */
-function* answer(s: Session): Generator<Task, Outcome | undefined, unknown> {
+function* answer(s: Session): Generator<Task, CallEndOutcome | undefined, unknown> {
   const { ctx } = s;
   let res: { ok: boolean; code?: string };
   try {
@@ -299,6 +334,7 @@ function* answer(s: Session): Generator<Task, Outcome | undefined, unknown> {
   const mediaAt = plus(now(ctx), s.settings.mediaTimeoutMs);
   for (;;) {
     const sig = yield* next(s, mediaAt);
+    if (sig.kind === 'terminate') return yield* finish(s, terminated(sig.data), []);
     if (sig.kind === 'extra') return yield* finish(s, { kind: 'failed', code: 'CALL.MEDIA_TIMEOUT' }, []);
     if (sig.kind === 'maxDuration')
       return yield* finish(s, { kind: 'failed', code: 'CALL.MAX_DURATION' }, []);
@@ -322,13 +358,27 @@ function* answer(s: Session): Generator<Task, Outcome | undefined, unknown> {
   return undefined;
 }
 
-/** Records the end of the call (and hangs up when the flow did not and the call is up). */
-function* finish(s: Session, outcome: Outcome, transitions: Transition[]): Generator<Task, Outcome, unknown> {
+const terminated = (d: TerminateEventData): TerminatedOutcome => ({
+  kind: 'terminated',
+  by: d.by,
+  reason: d.reason,
+});
+
+/**
+ * Records the end of the call (and hangs up when the flow did not and the call is up; always for
+ * an operator's terminate unless the call is already gone).
+ */
+function* finish(
+  s: Session,
+  outcome: CallEndOutcome,
+  transitions: Transition[],
+): Generator<Task, CallEndOutcome, unknown> {
   const { ctx } = s;
   s.flowTimer = undefined;
   s.keepAliveAt = undefined;
   s.maxEndAt = undefined;
-  const hangUp = !s.callGone && !s.hungUpByUs && !NO_HANGUP.includes(outcome.kind);
+  const hangUp =
+    !s.callGone && (outcome.kind === 'terminated' || (!s.hungUpByUs && !NO_HANGUP.includes(outcome.kind)));
   const collected: Record<string, { value: string; pii: boolean }> = {};
   for (const name of s.collect) {
     const value = s.state.vars[name];
@@ -357,7 +407,10 @@ function* finish(s: Session, outcome: Outcome, transitions: Transition[]): Gener
 }
 
 /** Turns a signal into an interpreter event (running keepAlive / saveRecording on the way). */
-function* toFlowEvent(s: Session, sig: Signal): Generator<Task, FlowEvent | Outcome | undefined, unknown> {
+function* toFlowEvent(
+  s: Session,
+  sig: Signal,
+): Generator<Task, FlowEvent | CallEndOutcome | undefined, unknown> {
   const { ctx } = s;
   const at = now(ctx);
   switch (sig.kind) {
@@ -367,6 +420,8 @@ function* toFlowEvent(s: Session, sig: Signal): Generator<Task, FlowEvent | Outc
       return { kind: 'failed', code: 'CALL.MAX_DURATION' };
     case 'extra':
       return undefined;
+    case 'terminate':
+      return terminated(sig.data);
     case 'keepAlive': {
       let res = { ok: false, gone: false };
       try {
@@ -423,18 +478,20 @@ function* toFlowEvent(s: Session, sig: Signal): Generator<Task, FlowEvent | Outc
   }
 }
 
-function isOutcome(x: FlowEvent | Outcome): x is Outcome {
+function isOutcome(x: FlowEvent | CallEndOutcome): x is CallEndOutcome {
   return 'kind' in x;
 }
 
 /** Runs the call until it ends (or continues as new). */
 function* loop(s: Session): Generator<Task, CallOrchestrationOutput | undefined, unknown> {
   while (s.state.status === 'running') {
+    collect(s);
+    if (s.terminate !== undefined) return { outcome: yield* finish(s, terminated(s.terminate), []) };
     let ev = s.queue.shift();
     if (ev === undefined) {
       if (s.handled >= s.settings.historyEventsBeforeContinue) {
         collect(s);
-        if (s.inbox.length === 0) {
+        if (s.inbox.length === 0 && s.terminate === undefined) {
           continueAsNew(s);
           return undefined;
         }
@@ -491,6 +548,7 @@ function newSession(
     queue: [],
     waiters: [],
     inbox: [],
+    termWaiters: [],
     handled: 0,
     callGone: false,
     hungUpByUs: false,

@@ -5,16 +5,29 @@
  * Throws only for store faults (retried by Durable; hanging up again is harmless: DELETE is
  * idempotent).
  */
-import { renderOutcome, renderTarget, type Outcome } from '../../shared/flow/index.js';
+import { renderOutcome, renderTarget } from '../../shared/flow/index.js';
 import { AppError } from '../../shared/errors/app-error.js';
 import type { GraphCallsClient } from '../../shared/graph/calls-client.js';
 import type { CallOutcome, Store } from '../../shared/store/index.js';
-import type { FinishCallInput, FinishCallOutput } from '../activity-contracts.js';
+import type { CallEndOutcome, FinishCallInput, FinishCallOutput } from '../activity-contracts.js';
 import { registerActivity, type ActivityFn } from './register.js';
 import { appendQuietly, transitionEvents } from './timeline.js';
 
-/** The call record's outcome for an interpreter outcome (`kind` as the interpreter names it). */
-export function toCallOutcome(o: Outcome, step: string | undefined): CallOutcome {
+/**
+ * The call record's outcome for an interpreter outcome (`kind` as the interpreter names it), or
+ * for an operator's terminate: `{ kind: 'terminated', reason: 'operator', by, note }` (`note` is
+ * the operator's reason; the same shape the ops API's terminate route records).
+ */
+export function toCallOutcome(o: CallEndOutcome, step: string | undefined): CallOutcome {
+  if (o.kind === 'terminated')
+    return {
+      kind: 'terminated',
+      reason: 'operator',
+      by: o.by,
+      note: o.reason,
+      rendered: `terminated by ${o.by}`,
+      ...(step === undefined ? {} : { step }),
+    };
   const base: CallOutcome = {
     kind: o.kind,
     rendered: renderOutcome(o),
