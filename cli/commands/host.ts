@@ -77,6 +77,7 @@ export function startBanner(
     `  Functions host   ${stack.url}  (health: ${stack.url}/api/health, calling webhook: ${stack.url}/api/calling)`,
     `  Durable HTTP API ${stack.url}/runtime/webhooks/durabletask/instances`,
     `  Graph simulator  ${stack.simUrl}  (control API: ${stack.simUrl}/sim/calls)`,
+    `  Web console      ${stack.url}/api/console/  (flow editor and ops console; sign in with a local role)`,
     `  Identity (APIs)  ${stack.idpUrl}  (tokens: npx switchboard login --role Reader)`,
     `  Data folder      ${stack.dataDir}`,
     'Flows:',
