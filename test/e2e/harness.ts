@@ -179,10 +179,11 @@ export async function runE2e(stack: Stack, flow: Flow, scenario: Scenario, o: E2
             if (n !== seen) {
               seen = n;
               await stack.sim
-                .runSteps(call.id, [{ type: 'transferTarget', outcome: 'fail', afterMs: 3000 }])
+                .runSteps(call.id, [{ type: 'transferTarget', outcome: 'fail', afterMs: 25 }])
                 .catch(() => undefined);
             }
-            await new Promise((r) => setTimeout(r, 10));
+            // Re-arm quickly: a failed branch may send the next transfer within a few ms.
+            await new Promise((r) => setTimeout(r, 2));
           }
         })()
       : Promise.resolve();
