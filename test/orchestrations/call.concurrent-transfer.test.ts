@@ -2,13 +2,11 @@
 // notifications (transferring, transferAccepted, established + transferFailed) arrive while the
 // `runCommands` activity that sent the transfer is still running, on many instances at once. Every
 // call must still reach the flow's failure path and end.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startStack, type Stack } from '../../local/stack.js';
+import type { Stack } from '../../local/stack.js';
+import { startFlowStack, type FlowStack } from '../support/flow-stack.js';
 import type { CallRecord } from '../../shared/store/index.js';
 
 const FLOW = `id: xfer-fail
@@ -36,27 +34,20 @@ steps:
 const NUMBER = '+14255550171';
 const CALLS = 8;
 
-let root: string;
+let running: FlowStack;
 let stack: Stack;
 
 beforeAll(async () => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-xfer-'));
-  const flowsDir = path.join(root, 'flows');
-  fs.mkdirSync(flowsDir);
-  fs.writeFileSync(path.join(flowsDir, 'xfer-fail.yaml'), FLOW);
-  fs.writeFileSync(path.join(flowsDir, 'numbers.yaml'), `numbers:\n  '${NUMBER}': xfer-fail\n`);
-  stack = await startStack({
-    port: 0,
-    dataDir: path.join(root, 'data'),
-    flowsDir,
+  running = await startFlowStack({
+    flows: { 'xfer-fail': FLOW },
+    numbers: { [NUMBER]: 'xfer-fail' },
     clockScale: 20,
-    quiet: true,
   });
+  stack = running.stack;
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  fs.rmSync(root, { recursive: true, force: true });
+  await running?.stop();
 });
 
 /** The call record once it is ended (the orchestration writes it after Graph's last notification). */

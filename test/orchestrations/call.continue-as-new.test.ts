@@ -2,13 +2,11 @@
 // as new (carrying the interpreter state, timers and the pinned flow) and still ends as the flow
 // says, with every prompt played once and in order. Long calls: keepAlive goes to Graph on its
 // interval (CALL_KEEPALIVE_INTERVAL) and the maximum duration (CALL_MAX_DURATION) ends the call.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
 import { afterAll, beforeAll, expect, it } from 'vitest';
 
-import { startStack, type Stack } from '../../local/stack.js';
+import type { Stack } from '../../local/stack.js';
+import { startFlowStack, type FlowStack } from '../support/flow-stack.js';
 
 const STEPS = 14;
 const NUMBER = '+14255550104';
@@ -54,28 +52,19 @@ function flow(): string {
   return `${lines.join('\n')}\n`;
 }
 
+let running: FlowStack;
 let stack: Stack;
 beforeAll(async () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'call-can-'));
-  const flowsDir = path.join(root, 'flows');
-  fs.mkdirSync(flowsDir);
-  fs.writeFileSync(path.join(flowsDir, 'long-call.yaml'), flow());
-  fs.writeFileSync(path.join(flowsDir, 'slow-menu.yaml'), SLOW_FLOW);
-  fs.writeFileSync(
-    path.join(flowsDir, 'numbers.yaml'),
-    `numbers:\n  '${NUMBER}': long-call\n  '${SLOW}': slow-menu\n`,
-  );
-  stack = await startStack({
-    port: 0,
-    dataDir: path.join(root, 'data'),
-    flowsDir,
+  running = await startFlowStack({
+    flows: { 'long-call': flow(), 'slow-menu': SLOW_FLOW },
+    numbers: { [NUMBER]: 'long-call', [SLOW]: 'slow-menu' },
     clockScale: 20,
-    quiet: true,
     settings: { CALL_HISTORY_EVENTS: '10', CALL_KEEPALIVE_INTERVAL: '300ms', CALL_MAX_DURATION: '4s' },
   });
+  stack = running.stack;
 });
 afterAll(async () => {
-  await stack?.stop();
+  await running?.stop();
 });
 
 it('continues as new after 10 events and finishes the flow', async () => {

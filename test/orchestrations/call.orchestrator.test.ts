@@ -2,14 +2,12 @@
 // simulator places calls, the calling webhook starts/raises into the orchestration on the local
 // Durable task hub, activities talk to the simulator, the embedded store and Azurite. Asserts the
 // Graph requests the simulator saw, the call record and the instance.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startStack, type Stack } from '../../local/stack.js';
+import type { Stack } from '../../local/stack.js';
+import { startFlowStack, type FlowStack } from '../support/flow-stack.js';
 import type { CallRecord } from '../../shared/store/index.js';
 
 const FLOW = `id: ivr-test
@@ -68,29 +66,20 @@ steps:
 const UNBOUND = '+14255550102';
 const CALLER = '+14255550199';
 
+let running: FlowStack;
 let stack: Stack;
 
 beforeAll(async () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'call-orch-'));
-  const flowsDir = path.join(root, 'flows');
-  fs.mkdirSync(flowsDir);
-  fs.writeFileSync(path.join(flowsDir, 'ivr-test.yaml'), FLOW);
-  fs.writeFileSync(path.join(flowsDir, 'redirect-test.yaml'), REDIRECT_FLOW);
-  fs.writeFileSync(
-    path.join(flowsDir, 'numbers.yaml'),
-    `numbers:\n  '${NUMBER}': ivr-test\n  '${REDIRECTED}': redirect-test\n`,
-  );
-  stack = await startStack({
-    port: 0,
-    dataDir: path.join(root, 'data'),
-    flowsDir,
+  running = await startFlowStack({
+    flows: { 'ivr-test': FLOW, 'redirect-test': REDIRECT_FLOW },
+    numbers: { [NUMBER]: 'ivr-test', [REDIRECTED]: 'redirect-test' },
     clockScale: 10,
-    quiet: true,
   });
+  stack = running.stack;
 });
 
 afterAll(async () => {
-  await stack?.stop();
+  await running?.stop();
 });
 
 async function until<T>(what: string, get: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {

@@ -3,13 +3,11 @@
 // SDK's replay executor) and must produce the same actions, in the same order, with the same
 // inputs as the history scheduled, plus the same output. Negative control: the same history
 // with a different pinned flow version (option 1 now goes to voicemail) does not replay.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startStack, type Stack } from '../../local/stack.js';
+import type { Stack } from '../../local/stack.js';
+import { startFlowStack, type FlowStack } from '../support/flow-stack.js';
 
 const FLOW = `id: replay-test
 version: 1
@@ -69,6 +67,7 @@ interface EpisodeInvoker {
 }
 const invoker = (): EpisodeInvoker => stack.host.hub as unknown as EpisodeInvoker;
 
+let running: FlowStack;
 let stack: Stack;
 const recorded: { payload: Payload; state: OrchestratorState }[] = [];
 
@@ -76,18 +75,12 @@ const stateOf = (r: unknown): OrchestratorState =>
   JSON.parse((r as { returnValue: { json: string } }).returnValue.json) as OrchestratorState;
 
 beforeAll(async () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'call-replay-'));
-  const flowsDir = path.join(root, 'flows');
-  fs.mkdirSync(flowsDir);
-  fs.writeFileSync(path.join(flowsDir, 'replay-test.yaml'), FLOW);
-  fs.writeFileSync(path.join(flowsDir, 'numbers.yaml'), `numbers:\n  '${NUMBER}': replay-test\n`);
-  stack = await startStack({
-    port: 0,
-    dataDir: path.join(root, 'data'),
-    flowsDir,
+  running = await startFlowStack({
+    flows: { 'replay-test': FLOW },
+    numbers: { [NUMBER]: 'replay-test' },
     clockScale: 10,
-    quiet: true,
   });
+  stack = running.stack;
   const hub = invoker();
   const invoke = hub.invokeOrchestrator.bind(hub);
   // Record what the task hub hands the orchestrator and what it answers (a spy on the real part).
@@ -100,7 +93,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await stack?.stop();
+  await running?.stop();
 });
 
 /** Leaf actions that DTFx records as scheduled: activities and timers (external-event waits take none). */

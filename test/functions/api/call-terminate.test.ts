@@ -1,13 +1,11 @@
 // The ops API's terminate route on a live call through the whole local stack: it raises the
 // `terminate` external event, and the `call` orchestration hangs up through Graph and records
 // outcome `terminated` (who and why) through finishCall; the instance completes normally.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startStack, type Stack } from '../../../local/stack.js';
+import type { Stack } from '../../../local/stack.js';
+import { startFlowStack, type FlowStack } from '../../support/flow-stack.js';
 
 const FLOW = `id: term-test
 version: 1
@@ -31,27 +29,20 @@ steps:
 `;
 const NUMBER = '+14255550181';
 
-let root: string;
+let running: FlowStack;
 let stack: Stack;
 
 beforeAll(async () => {
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'sb-term-'));
-  const flowsDir = path.join(root, 'flows');
-  fs.mkdirSync(flowsDir);
-  fs.writeFileSync(path.join(flowsDir, 'term-test.yaml'), FLOW);
-  fs.writeFileSync(path.join(flowsDir, 'numbers.yaml'), `numbers:\n  '${NUMBER}': term-test\n`);
-  stack = await startStack({
-    port: 0,
-    dataDir: path.join(root, 'data'),
-    flowsDir,
+  running = await startFlowStack({
+    flows: { 'term-test': FLOW },
+    numbers: { [NUMBER]: 'term-test' },
     clockScale: 1,
-    quiet: true,
   });
+  stack = running.stack;
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  fs.rmSync(root, { recursive: true, force: true });
+  await running?.stop();
 });
 
 async function operatorToken(): Promise<string> {
