@@ -32,30 +32,33 @@ export function createSimClock(options: { speed?: number; startMs?: number } = {
   }
   const realStart = Date.now();
   const simStart = options.startMs ?? realStart;
+  const simNow = (): number => simStart + (Date.now() - realStart) * speed;
   return {
     speed,
-    now: () => simStart + (Date.now() - realStart) * speed,
+    now: simNow,
     sleep: (ms, signal) =>
       new Promise<void>((resolve, reject) => {
         if (signal?.aborted) {
           reject(signal.reason as Error);
           return;
         }
-        // Node fires a timer of more than 2^31-1 ms at once, so long waits are chained in steps.
-        let leftMs = Number.isFinite(ms) && ms > 0 ? ms / speed : 0;
+        // Node fires a timer of more than 2^31-1 ms at once, so long waits are chained in steps;
+        // and a timer may fire up to 1 ms early by the wall clock (which is `speed` ms of simulated
+        // time), so each firing re-arms until simulated time really reached the deadline.
+        const due = Number.isFinite(ms) && ms > 0 ? simNow() + ms : simNow();
         let timer: NodeJS.Timeout | undefined;
         const onAbort = (): void => {
           clearTimeout(timer);
           reject(signal?.reason as Error);
         };
         const arm = (): void => {
-          const step = Math.min(leftMs, MAX_TIMEOUT_MS);
-          leftMs -= step;
-          timer = setTimeout(() => {
-            if (leftMs > 0) return arm();
+          const leftSimMs = due - simNow();
+          if (leftSimMs <= 0) {
             signal?.removeEventListener('abort', onAbort);
             resolve();
-          }, step);
+            return;
+          }
+          timer = setTimeout(arm, Math.min(Math.max(1, Math.ceil(leftSimMs / speed)), MAX_TIMEOUT_MS));
         };
         arm();
         signal?.addEventListener('abort', onAbort, { once: true });
