@@ -37,8 +37,14 @@ if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   passed = r.numPassedTests ?? 0;
   failed = (r.numFailedTests ?? 0) + (r.numRuntimeErrorTests ?? 0);
-  // A suite that failed to load has no tests but is a failure all the same.
-  failed += (r.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
+  // A file that failed outside its tests (it did not load, or a beforeAll hook threw so its tests
+  // were reported as skipped) is a failure all the same: each test it did not pass counts as
+  // failed, and a file with no test counts once.
+  for (const f of r.testResults ?? []) {
+    const results = f.assertionResults ?? [];
+    if (f.status !== 'failed' || results.some((a) => a.status === 'failed')) continue;
+    failed += Math.max(1, results.filter((a) => a.status !== 'passed').length);
+  }
 }
 const bad = stages.filter(([, ok]) => !ok).map(([name]) => name);
 if (bad.length) process.stdout.write(`\nfailed stages: ${bad.join(', ')}\n`);
